@@ -1,0 +1,146 @@
+//! Runs the built launcher the way an image does: through a symlink named after
+//! the process type, with a launch config, and checks what the process sees.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use slipway_launch::{LaunchConfig, Process};
+
+/// A fresh directory holding a launch config and symlinks to the launcher.
+struct Fixture {
+    dir: PathBuf,
+}
+
+impl Fixture {
+    /// Creates the directory for `name` (one per test, as tests run in
+    /// parallel) and writes `config` into it.
+    fn new(name: &str, config: &LaunchConfig) -> Fixture {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("launcher-{name}"));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).expect("removing an old fixture");
+        }
+        std::fs::create_dir_all(&dir).expect("creating the fixture directory");
+        std::fs::write(dir.join("launch.conf"), config.to_text()).expect("writing the config");
+        Fixture { dir }
+    }
+
+    /// Runs the launcher through a symlink called `link_name`, with a clean
+    /// environment apart from `env`.
+    fn run(&self, link_name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let link = self.dir.join(link_name);
+        if !link.exists() {
+            std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_slipway-launcher"), &link)
+                .expect("linking to the launcher");
+        }
+        Command::new(&link)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("SLIPWAY_LAUNCH_CONFIG", self.dir.join("launch.conf"))
+            .envs(env.iter().copied())
+            .output()
+            .expect("running the launcher")
+    }
+}
+
+fn process(process_type: &str, command: &[&str]) -> Process {
+    Process {
+        process_type: process_type.into(),
+        command: command.iter().map(ToString::to_string).collect(),
+        working_dir: None,
+    }
+}
+
+/// A `web` process that prints its environment, arguments and directory.
+fn config() -> LaunchConfig {
+    let script = r#"echo "$GREETING $PORT $0 $1 $(pwd)""#;
+    LaunchConfig {
+        env: vec![
+            ("GREETING".into(), "hello".into()),
+            ("PORT".into(), "8080".into()),
+        ],
+        processes: vec![
+            Process {
+                working_dir: Some("/tmp".into()),
+                ..process("web", &["/bin/sh", "-c", script, "extra"])
+            },
+            process("worker", &["echo", "working"]),
+        ],
+        default_process: None,
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+#[test]
+fn a_process_symlink_runs_its_command_with_env_args_and_dir() {
+    let fixture = Fixture::new("web", &config());
+    let output = fixture.run("web", &["more"], &[]);
+    assert_eq!(stdout(&output), "hello 8080 extra more /tmp\n");
+}
+
+#[test]
+fn the_container_env_wins_over_the_config() {
+    let fixture = Fixture::new("env", &config());
+    let output = fixture.run("web", &[], &[("PORT", "9000")]);
+    assert_eq!(stdout(&output), "hello 9000 extra  /tmp\n");
+}
+
+#[test]
+fn launcher_runs_a_named_type_a_default_or_a_command() {
+    let fixture = Fixture::new("launcher", &config());
+    let named = fixture.run("launcher", &["worker", "hard"], &[]);
+    assert_eq!(stdout(&named), "working hard\n");
+    let from_env = fixture.run("launcher", &[], &[("CNB_PROCESS_TYPE", "worker")]);
+    assert_eq!(stdout(&from_env), "working\n");
+    let default = fixture.run("launcher", &[], &[]);
+    assert_eq!(stdout(&default), "hello 8080 extra  /tmp\n");
+    let direct = fixture.run("launcher", &["printenv", "GREETING"], &[]);
+    assert_eq!(stdout(&direct), "hello\n");
+}
+
+#[test]
+fn an_unknown_process_type_names_the_known_ones() {
+    let fixture = Fixture::new("unknown", &config());
+    let output = fixture.run("cron", &[], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "launcher: unknown process type \"cron\" (known: web, worker)\n"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn a_missing_program_exits_127() {
+    let config = LaunchConfig {
+        processes: vec![process("web", &["no-such-program-anywhere"])],
+        ..LaunchConfig::default()
+    };
+    let output = Fixture::new("missing", &config).run("web", &[], &[]);
+    assert_eq!(output.status.code(), Some(127));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "launcher: \"no-such-program-anywhere\": command not found in PATH\n"
+    );
+}
+
+#[test]
+fn a_missing_config_is_reported_with_its_path() {
+    let fixture = Fixture::new("no-config", &config());
+    std::fs::remove_file(fixture.dir.join("launch.conf")).expect("removing the config");
+    let output = fixture.run("web", &[], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("launcher: reading launch config /"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("launch.conf: No such file or directory (os error 2)\n"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,296 @@
+//! Export: the run image's layers, the launcher, the buildpack's layers and the launch
+//! configuration, assembled into an image whose blobs are written to the local store.
+//!
+//! Layers go from least to most often changed (stack, launcher, app, launch config), so a rebuild
+//! after a source change reuses every layer below the app. A layer whose diff_id the store has
+//! already compressed is reused without compressing it again; the others are compressed in parallel.
+
+use std::collections::{BTreeMap, HashMap};
+
+use oci_spec::image::{Arch, ConfigBuilder, ImageConfiguration, ImageConfigurationBuilder, Os};
+use slipway_launch::{CONFIG_PATH, DEFAULT_PROCESS, LAUNCHER_PATH, LaunchConfig, PROCESS_DIR, Process};
+use slipway_oci::canonical_json::to_canonical_json;
+use slipway_oci::layer::compress_all;
+use slipway_oci::{Compression, Image, ImageError, LayerBuilder, LayerError, LayerRecord, OciLayout, UncompressedLayer};
+use slipway_oci::layout::LayoutError;
+use slipway_stack::{RunImage, WORKSPACE};
+
+use crate::buildpack::{BuildOutput, Buildpack};
+use crate::launcher_binary::LAUNCHER;
+use crate::metadata::{BUILD_METADATA_LABEL, BuildMetadata, BuildpackRef, LauncherMetadata, ProcessMetadata, STACK_ID_LABEL};
+
+/// The launcher's version, recorded in the build metadata label.
+pub const LAUNCHER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Errors while exporting an image.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// A layer could not be built or compressed.
+    #[error("building layer {0}")]
+    Layer(String, #[source] LayerError),
+    /// The store could not be written.
+    #[error("writing to the local store")]
+    Store(#[source] LayoutError),
+    /// The image could not be assembled.
+    #[error("assembling the image")]
+    Image(#[source] ImageError),
+    /// The build produced no process to run.
+    #[error("{0} produced no process to run")]
+    NoProcess(String),
+}
+
+/// How to export.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions<'a> {
+    /// Layer compression.
+    pub compression: Compression,
+    /// Target OS, e.g. `linux`.
+    pub os: &'a str,
+    /// Target architecture, e.g. `amd64`.
+    pub arch: &'a str,
+    /// Seconds since the epoch for the config's `created` (a fixed value, for reproducibility).
+    pub created: u64,
+    /// Reuse blobs the store already compressed from the same tar (off with `--no-cache`).
+    pub reuse_layers: bool,
+}
+
+/// One layer of an exported image, with whether the store already had it.
+#[derive(Debug, Clone)]
+pub struct ExportedLayer {
+    /// The manifest's view of it.
+    pub record: LayerRecord,
+    /// Whether the compressed blob was found in the store (nothing was compressed or written).
+    pub reused: bool,
+    /// Size of its tar before compression.
+    pub uncompressed_size: u64,
+}
+
+/// An exported image: its blobs are in the store, but no name points at it yet.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    /// The image.
+    pub image: Image,
+    /// Its layers, bottom first.
+    pub layers: Vec<ExportedLayer>,
+}
+
+/// Assembles the image of `output`, built by `buildpack`, on `run_image`, writing blobs to `store`.
+pub fn export(
+    store: &OciLayout,
+    run_image: &RunImage,
+    buildpack: &dyn Buildpack,
+    output: BuildOutput,
+    options: &ExportOptions<'_>,
+) -> Result<Exported, ExportError> {
+    let launch = launch_config(buildpack, &output)?;
+    let mut pending: Vec<(UncompressedLayer, String)> = run_image.layers.clone();
+    pending.push((build_layer("launcher", &launcher_layer())?, "launcher: /cnb/lifecycle/launcher".into()));
+    for layer in &output.layers {
+        let description = format!("{}: {}", buildpack.id(), layer.description);
+        pending.push((build_layer(&layer.name, &layer.content)?, description));
+    }
+    let types: Vec<String> = launch.processes.iter().map(|p| p.process_type.clone()).collect();
+    pending.push((
+        build_layer("launch config", &config_layer(&launch))?,
+        format!("launch config: processes {}", types.join(", ")),
+    ));
+    let layers = store_layers(store, &pending, options)?;
+    let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
+    let config = image_config(run_image, buildpack, &output, &launch, options);
+    let annotations = BTreeMap::from([
+        ("org.opencontainers.image.base.name".to_string(), run_image.name.clone()),
+        ("org.opencontainers.image.created".to_string(), rfc3339(options.created)),
+    ]);
+    let image = Image::assemble(config, &records, &annotations).map_err(ExportError::Image)?;
+    Ok(Exported { image, layers })
+}
+
+/// Writes a stack's run image on its own (user, environment, working dir; no app, no launcher),
+/// for `slipway stack build`: the base other tools (ko, `pack rebase`) can build or rebase onto.
+pub fn export_run_image(
+    store: &OciLayout,
+    run_image: &RunImage,
+    options: &ExportOptions<'_>,
+) -> Result<Exported, ExportError> {
+    let layers = store_layers(store, &run_image.layers, options)?;
+    let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
+    let env: Vec<String> = run_image.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let labels = HashMap::from([(STACK_ID_LABEL.to_string(), format!("io.slipway.stacks.{}", run_image.stack))]);
+    let config = ConfigBuilder::default()
+        .user(run_image.user.clone())
+        .working_dir(WORKSPACE)
+        .env(env)
+        .labels(labels)
+        .build()
+        .unwrap_or_else(|_| unreachable!("every config field has a value"));
+    let config = ImageConfigurationBuilder::default()
+        .created(rfc3339(options.created))
+        .architecture(Arch::from(options.arch))
+        .os(Os::from(options.os))
+        .config(config)
+        .build()
+        .unwrap_or_else(|_| unreachable!("architecture, os and config are set"));
+    let annotations = BTreeMap::from([("org.opencontainers.image.created".to_string(), rfc3339(options.created))]);
+    let image = Image::assemble(config, &records, &annotations).map_err(ExportError::Image)?;
+    Ok(Exported { image, layers })
+}
+
+fn build_layer(name: &str, content: &LayerBuilder) -> Result<UncompressedLayer, ExportError> {
+    content.build().map_err(|e| ExportError::Layer(name.to_string(), e))
+}
+
+fn launcher_layer() -> LayerBuilder {
+    let mut layer = LayerBuilder::new();
+    layer.file(LAUNCHER_PATH, 0o755, LAUNCHER);
+    layer
+}
+
+fn config_layer(launch: &LaunchConfig) -> LayerBuilder {
+    let mut layer = LayerBuilder::new();
+    for process in &launch.processes {
+        layer.symlink(&format!("{PROCESS_DIR}/{}", process.process_type), LAUNCHER_PATH);
+    }
+    layer.file(CONFIG_PATH, 0o644, launch.to_text());
+    layer
+}
+
+fn launch_config(buildpack: &dyn Buildpack, output: &BuildOutput) -> Result<LaunchConfig, ExportError> {
+    if output.processes.is_empty() {
+        return Err(ExportError::NoProcess(buildpack.id().to_string()));
+    }
+    let processes = output
+        .processes
+        .iter()
+        .map(|p| Process { process_type: p.name.clone(), command: p.command.clone(), working_dir: None })
+        .collect::<Vec<_>>();
+    let default = processes
+        .iter()
+        .find(|p| p.process_type == DEFAULT_PROCESS)
+        .unwrap_or(&processes[0])
+        .process_type
+        .clone();
+    Ok(LaunchConfig { env: output.launch_env.clone(), processes, default_process: Some(default) })
+}
+
+/// Reuses the blobs the store has, compresses the rest in parallel, and writes them.
+fn store_layers(
+    store: &OciLayout,
+    pending: &[(UncompressedLayer, String)],
+    options: &ExportOptions<'_>,
+) -> Result<Vec<ExportedLayer>, ExportError> {
+    let compression = options.compression;
+    let cached: Vec<Option<(slipway_oci::Digest, u64)>> = pending
+        .iter()
+        .map(|(layer, _)| options.reuse_layers.then(|| store.compressed_layer(&layer.diff_id, compression)).flatten())
+        .collect();
+    let misses: Vec<&UncompressedLayer> =
+        pending.iter().zip(&cached).filter(|(_, c)| c.is_none()).map(|((l, _), _)| l).collect();
+    let mut fresh = compress_all(&misses, compression)
+        .map_err(|e| ExportError::Layer("compression".into(), e))?
+        .into_iter();
+    pending
+        .iter()
+        .zip(cached)
+        .map(|((layer, description), cached)| {
+            let uncompressed_size = layer.tar.len() as u64;
+            let (record, reused) = match cached {
+                Some((digest, size)) => (
+                    LayerRecord {
+                        media_type: compression.media_type(),
+                        digest,
+                        size,
+                        diff_id: layer.diff_id.clone(),
+                        created_by: description.clone(),
+                    },
+                    true,
+                ),
+                None => {
+                    let blob = fresh.next().unwrap_or_else(|| unreachable!("one compressed layer per miss"));
+                    store.write_blob(&blob.blob).map_err(ExportError::Store)?;
+                    store
+                        .remember_compressed_layer(&blob.diff_id, compression, &blob.digest, blob.size)
+                        .map_err(ExportError::Store)?;
+                    (LayerRecord::of(&blob, description.clone()), false)
+                }
+            };
+            Ok(ExportedLayer { record, reused, uncompressed_size })
+        })
+        .collect()
+}
+
+fn image_config(
+    run_image: &RunImage,
+    buildpack: &dyn Buildpack,
+    output: &BuildOutput,
+    launch: &LaunchConfig,
+    options: &ExportOptions<'_>,
+) -> ImageConfiguration {
+    let mut env: Vec<String> = run_image.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut labels = HashMap::from([
+        (BUILD_METADATA_LABEL.to_string(), build_metadata_label(buildpack, launch)),
+        (STACK_ID_LABEL.to_string(), format!("io.slipway.stacks.{}", run_image.stack)),
+    ]);
+    labels.insert("org.opencontainers.image.base.name".into(), run_image.name.clone());
+    let mut config = ConfigBuilder::default()
+        .user(run_image.user.clone())
+        .working_dir(WORKSPACE)
+        .entrypoint(vec![format!(
+            "{PROCESS_DIR}/{}",
+            launch.default_process.as_deref().unwrap_or(DEFAULT_PROCESS)
+        )])
+        .labels(labels);
+    if let Some(port) = output.port {
+        env.push(format!("PORT={port}"));
+        config = config.exposed_ports(vec![format!("{port}/tcp")]);
+    }
+    let config = config.env(env).build().unwrap_or_else(|_| unreachable!("every config field has a value"));
+    ImageConfigurationBuilder::default()
+        .created(rfc3339(options.created))
+        .architecture(Arch::from(options.arch))
+        .os(Os::from(options.os))
+        .config(config)
+        .build()
+        .unwrap_or_else(|_| unreachable!("architecture, os and config are set"))
+}
+
+fn build_metadata_label(buildpack: &dyn Buildpack, launch: &LaunchConfig) -> String {
+    let metadata = BuildMetadata {
+        processes: launch
+            .processes
+            .iter()
+            .map(|p| ProcessMetadata {
+                process_type: p.process_type.clone(),
+                command: p.command.first().cloned().into_iter().collect(),
+                args: p.command.iter().skip(1).cloned().collect(),
+                direct: true,
+                buildpack_id: buildpack.id().to_string(),
+            })
+            .collect(),
+        buildpacks: vec![BuildpackRef { id: buildpack.id().into(), version: buildpack.version().into() }],
+        launcher: Some(LauncherMetadata { version: LAUNCHER_VERSION.into() }),
+        bom: vec![],
+    };
+    String::from_utf8(to_canonical_json(&metadata).unwrap_or_default()).unwrap_or_default()
+}
+
+/// `seconds` since the Unix epoch as an RFC 3339 UTC timestamp (days-to-civil conversion from
+/// Howard Hinnant's algorithm; a date crate for this one line is not worth its weight).
+#[must_use]
+pub fn rfc3339(seconds: u64) -> String {
+    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+    let rem = seconds % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+#[path = "export_tests.rs"]
+mod tests;

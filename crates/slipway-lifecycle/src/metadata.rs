@@ -1,0 +1,99 @@
+//! The Cloud Native Buildpacks image labels slipway writes, so that CNB tools (`pack inspect`)
+//! and scanners read slipway images like any buildpack-built image.
+//!
+//! Field names follow the CNB platform specification's `io.buildpacks.build.metadata` label.
+//! Unknown fields are accepted when reading: other tools write this label too, and the spec grows.
+
+use serde::{Deserialize, Serialize};
+
+/// The label holding [`BuildMetadata`].
+pub const BUILD_METADATA_LABEL: &str = "io.buildpacks.build.metadata";
+/// The label naming the stack an image was built on.
+pub const STACK_ID_LABEL: &str = "io.buildpacks.stack.id";
+
+/// `io.buildpacks.build.metadata`: the buildpacks that built the image and its processes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildMetadata {
+    /// The image's process types.
+    #[serde(default)]
+    pub processes: Vec<ProcessMetadata>,
+    /// The buildpacks that contributed.
+    #[serde(default)]
+    pub buildpacks: Vec<BuildpackRef>,
+    /// The launcher in the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launcher: Option<LauncherMetadata>,
+    /// Bill of materials (empty: slipway's SBOM is separate).
+    #[serde(default)]
+    pub bom: Vec<serde_json::Value>,
+}
+
+/// One process type, as CNB records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessMetadata {
+    /// Process type name.
+    #[serde(rename = "type")]
+    pub process_type: String,
+    /// The program (CNB lists it as a one-element array).
+    pub command: Vec<String>,
+    /// Its arguments.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Run without a shell.
+    #[serde(default)]
+    pub direct: bool,
+    /// The buildpack that defined it.
+    #[serde(rename = "buildpackID", default)]
+    pub buildpack_id: String,
+}
+
+/// A buildpack id and version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildpackRef {
+    /// Buildpack id.
+    pub id: String,
+    /// Buildpack version.
+    pub version: String,
+}
+
+/// The launcher's version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LauncherMetadata {
+    /// Version string.
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_label_written_by_the_cnb_lifecycle() {
+        let label = r#"{"bom":null,"buildpacks":[{"id":"paketo-buildpacks/go-build","version":"2.1.0","homepage":"x"}],
+            "launcher":{"version":"0.17.0","source":{"git":{"repository":"r","commit":"c"}}},
+            "processes":[{"type":"web","command":["/layers/x/bin/app"],"args":[],"direct":true,"buildpackID":"paketo-buildpacks/go-build"}]}"#
+            .replace("\"bom\":null,", "");
+        let meta: BuildMetadata = serde_json::from_str(&label).unwrap();
+        assert_eq!(meta.processes[0].process_type, "web");
+        assert_eq!(meta.buildpacks[0].id, "paketo-buildpacks/go-build");
+    }
+
+    #[test]
+    fn round_trips() {
+        let meta = BuildMetadata {
+            processes: vec![ProcessMetadata {
+                process_type: "web".into(),
+                command: vec!["/bin/app".into()],
+                args: vec!["--x".into()],
+                direct: true,
+                buildpack_id: "slipway/go".into(),
+            }],
+            buildpacks: vec![BuildpackRef { id: "slipway/go".into(), version: "0.1.0".into() }],
+            launcher: Some(LauncherMetadata { version: "0.1.0".into() }),
+            bom: vec![],
+        };
+        let text = serde_json::to_string(&meta).unwrap();
+        assert!(text.contains(r#""buildpackID":"slipway/go""#));
+        assert_eq!(serde_json::from_str::<BuildMetadata>(&text).unwrap(), meta);
+    }
+}

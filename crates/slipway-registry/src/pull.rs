@@ -1,0 +1,295 @@
+//! Pulling an image into an OCI layout: the manifest (the linux/amd64 one when the reference names
+//! a multi-platform index), its config, and the layers the layout lacks, each verified against its
+//! digest before it is stored.
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+use oci_client::manifest::{
+    IMAGE_MANIFEST_LIST_MEDIA_TYPE, IMAGE_MANIFEST_MEDIA_TYPE, OCI_IMAGE_INDEX_MEDIA_TYPE,
+    OCI_IMAGE_MEDIA_TYPE,
+};
+use oci_client::{Reference, RegistryOperation};
+use slipway_oci::oci_spec::image::{Arch, Descriptor, ImageIndex, Os};
+use slipway_oci::{BlobSource, Digest, Image, OciLayout, sha256_digest};
+
+use crate::client::RegistryClient;
+use crate::error::RegistryError;
+
+/// The manifest types slipway accepts: OCI and Docker v2 images and indexes.
+const ACCEPTED_MANIFESTS: [&str; 4] = [
+    OCI_IMAGE_MEDIA_TYPE,
+    OCI_IMAGE_INDEX_MEDIA_TYPE,
+    IMAGE_MANIFEST_MEDIA_TYPE,
+    IMAGE_MANIFEST_LIST_MEDIA_TYPE,
+];
+
+/// How many layers are downloaded at once.
+const CONCURRENT_LAYERS: usize = 4;
+
+/// What a fetched manifest is.
+#[derive(Debug, PartialEq, Eq)]
+enum ManifestKind {
+    Image,
+    Index,
+    Other(String),
+}
+
+impl RegistryClient {
+    /// Pulls this client's reference into `into`: stores the manifest, config and every layer the
+    /// layout lacks as blobs, and returns the image. The layout's index is not changed: naming the
+    /// image there is the caller's choice.
+    pub async fn pull(&self, into: &OciLayout) -> Result<Image, RegistryError> {
+        self.authenticate(RegistryOperation::Pull).await?;
+        let (manifest_bytes, reference) = self.fetch_image_manifest().await?;
+        let shown = self.reference.whole();
+        let manifest: slipway_oci::oci_spec::image::ImageManifest =
+            serde_json::from_slice(&manifest_bytes).map_err(|source| {
+                RegistryError::InvalidImage {
+                    reference: shown.clone(),
+                    source: slipway_oci::ImageError::Parse {
+                        what: "manifest",
+                        source,
+                    },
+                }
+            })?;
+        let config_bytes = self
+            .fetch_blob(&reference, manifest.config().digest(), into)
+            .await?;
+        let image = Image::from_bytes(manifest_bytes, config_bytes).map_err(|source| {
+            RegistryError::InvalidImage {
+                reference: shown.clone(),
+                source,
+            }
+        })?;
+        stream::iter(image.manifest.layers())
+            .filter(|layer| std::future::ready(!into.has_blob(layer.digest())))
+            .map(|layer| async {
+                let bytes = self.fetch_blob(&reference, layer.digest(), into).await?;
+                store(into, &bytes, layer.digest())
+            })
+            .buffer_unordered(CONCURRENT_LAYERS)
+            .try_collect::<Vec<()>>()
+            .await?;
+        store(
+            into,
+            &image.config_bytes,
+            image.config_descriptor().digest(),
+        )?;
+        store(into, &image.manifest_bytes, &image.digest)?;
+        Ok(image)
+    }
+
+    /// The image manifest's bytes, and the reference (by digest, when an index was resolved) its
+    /// blobs are fetched through.
+    async fn fetch_image_manifest(&self) -> Result<(Vec<u8>, Reference), RegistryError> {
+        let (bytes, digest) = self.fetch_manifest(&self.reference).await?;
+        match manifest_kind(&bytes) {
+            ManifestKind::Image => Ok((bytes, self.reference.clone_with_digest(digest))),
+            ManifestKind::Index => {
+                let shown = self.reference.whole();
+                let index: ImageIndex = serde_json::from_slice(&bytes).map_err(|source| {
+                    RegistryError::InvalidImage {
+                        reference: shown.clone(),
+                        source: slipway_oci::ImageError::Parse {
+                            what: "index",
+                            source,
+                        },
+                    }
+                })?;
+                let chosen =
+                    select_platform(&index, &Os::Linux, &Arch::Amd64).ok_or_else(|| {
+                        RegistryError::NoMatchingPlatform {
+                            reference: shown.clone(),
+                            platform: "linux/amd64".into(),
+                        }
+                    })?;
+                let by_digest = self
+                    .reference
+                    .clone_with_digest(chosen.digest().to_string());
+                let (bytes, _) = self.fetch_manifest(&by_digest).await?;
+                match manifest_kind(&bytes) {
+                    ManifestKind::Image => Ok((bytes, by_digest)),
+                    ManifestKind::Index => Err(RegistryError::NotAnImage {
+                        reference: by_digest.whole(),
+                        media_type: "a nested index".into(),
+                    }),
+                    ManifestKind::Other(media_type) => Err(RegistryError::NotAnImage {
+                        reference: by_digest.whole(),
+                        media_type,
+                    }),
+                }
+            }
+            ManifestKind::Other(media_type) => Err(RegistryError::NotAnImage {
+                reference: self.reference.whole(),
+                media_type,
+            }),
+        }
+    }
+
+    /// A manifest's bytes and digest (oci-client checks them against the registry's
+    /// `Docker-Content-Digest` and against a digest in the reference).
+    async fn fetch_manifest(
+        &self,
+        reference: &Reference,
+    ) -> Result<(Vec<u8>, String), RegistryError> {
+        let shown = reference.whole();
+        let (bytes, digest) = self
+            .retry
+            .run(
+                || {
+                    self.client
+                        .pull_manifest_raw(reference, &self.auth, &ACCEPTED_MANIFESTS)
+                },
+                |_, _| {},
+            )
+            .await
+            .map_err(|e| {
+                self.target(Some(&shown))
+                    .error(format!("fetching the manifest of {shown}"), e)
+            })?;
+        Ok((bytes.to_vec(), digest))
+    }
+
+    /// A blob's bytes: from the layout when it has them, else from the registry.
+    async fn fetch_blob(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        into: &OciLayout,
+    ) -> Result<Vec<u8>, RegistryError> {
+        if into.has_blob(digest) {
+            return into
+                .read_blob(digest)
+                .map_err(|source| RegistryError::Blob {
+                    digest: digest.clone(),
+                    source,
+                });
+        }
+        let digest_text = digest.to_string();
+        self.retry
+            .run(
+                || async {
+                    let mut bytes = Vec::new();
+                    self.client
+                        .pull_blob(reference, digest_text.as_str(), &mut bytes)
+                        .await?;
+                    Ok(bytes)
+                },
+                |_, _| {},
+            )
+            .await
+            .map_err(|e| {
+                self.target(None).error(
+                    format!("downloading blob {digest} of {}", reference.whole()),
+                    e,
+                )
+            })
+    }
+}
+
+/// Stores `bytes` in the layout after checking they are the blob `expected`.
+fn store(into: &OciLayout, bytes: &[u8], expected: &Digest) -> Result<(), RegistryError> {
+    let actual = sha256_digest(bytes);
+    if &actual != expected {
+        return Err(RegistryError::DigestMismatch {
+            what: format!("the downloaded blob {expected}"),
+            expected: expected.clone(),
+            actual: actual.to_string(),
+        });
+    }
+    into.write_blob(bytes)
+        .map_err(|source| RegistryError::Layout {
+            what: format!("blob {expected}"),
+            source: Box::new(source),
+        })?;
+    Ok(())
+}
+
+/// Whether `bytes` are an image manifest or an index, from their `mediaType` (or, for an OCI
+/// index or manifest without one, from the fields they have).
+fn manifest_kind(bytes: &[u8]) -> ManifestKind {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return ManifestKind::Other("unknown (not JSON)".into());
+    };
+    match value.get("mediaType").and_then(serde_json::Value::as_str) {
+        Some(OCI_IMAGE_MEDIA_TYPE | IMAGE_MANIFEST_MEDIA_TYPE) => ManifestKind::Image,
+        Some(OCI_IMAGE_INDEX_MEDIA_TYPE | IMAGE_MANIFEST_LIST_MEDIA_TYPE) => ManifestKind::Index,
+        Some(other) => ManifestKind::Other(other.to_owned()),
+        None if value.get("manifests").is_some() => ManifestKind::Index,
+        None if value.get("config").is_some() && value.get("layers").is_some() => {
+            ManifestKind::Image
+        }
+        None => ManifestKind::Other("unknown".into()),
+    }
+}
+
+/// The first manifest in `index` for `os`/`arch`.
+fn select_platform<'a>(index: &'a ImageIndex, os: &Os, arch: &Arch) -> Option<&'a Descriptor> {
+    index.manifests().iter().find(|d| {
+        d.platform()
+            .as_ref()
+            .is_some_and(|p| p.os() == os && p.architecture() == arch)
+    })
+}
+
+/// Pulls `source` into the layout `into` with the credentials `keychain` has for its registry,
+/// fetching only the blobs the layout lacks; returns the image (linux/amd64's, for an index).
+pub async fn pull_image(
+    source: &Reference,
+    keychain: &crate::Keychain,
+    into: &OciLayout,
+) -> Result<Image, RegistryError> {
+    RegistryClient::new(source, keychain)?.pull(into).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INDEX: &str = r#"{
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 7,
+             "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+             "platform": {"os": "linux", "architecture": "arm64"}},
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 7,
+             "digest": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+             "platform": {"os": "linux", "architecture": "amd64"}}
+        ]
+    }"#;
+
+    #[test]
+    fn linux_amd64_is_chosen_from_an_index() {
+        let index: ImageIndex = serde_json::from_str(INDEX).expect("index");
+        let chosen = select_platform(&index, &Os::Linux, &Arch::Amd64).expect("amd64 is there");
+        assert!(chosen.digest().to_string().ends_with("2222"));
+        assert!(select_platform(&index, &Os::Windows, &Arch::Amd64).is_none());
+    }
+
+    #[test]
+    fn manifests_and_indexes_are_told_apart() {
+        assert_eq!(manifest_kind(INDEX.as_bytes()), ManifestKind::Index);
+        assert_eq!(
+            manifest_kind(br#"{"schemaVersion":2,"manifests":[]}"#),
+            ManifestKind::Index
+        );
+        assert_eq!(
+            manifest_kind(
+                br#"{"mediaType":"application/vnd.docker.distribution.manifest.v2+json"}"#
+            ),
+            ManifestKind::Image
+        );
+        assert_eq!(
+            manifest_kind(br#"{"schemaVersion":2,"config":{},"layers":[]}"#),
+            ManifestKind::Image
+        );
+        assert_eq!(
+            manifest_kind(br#"{"mediaType":"application/vnd.oci.artifact.manifest.v1+json"}"#),
+            ManifestKind::Other("application/vnd.oci.artifact.manifest.v1+json".into())
+        );
+        assert_eq!(
+            manifest_kind(b"not json"),
+            ManifestKind::Other("unknown (not JSON)".into())
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! The command line, as clap types. Flags that CF Local and pack users know keep their meaning:
+//! `-p PATH`, `-b BUILDPACK`, `-e KEY=VALUE`, `-t IMAGE`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::printer::OutputMode;
+
+/// Turns app source into an OCI image: no Dockerfile, no daemon.
+#[derive(Debug, Parser)]
+#[command(name = "slipway", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print only the result (for a build: the image digest).
+    #[arg(long, short = 'q', global = true, conflicts_with = "json")]
+    pub quiet: bool,
+    /// Print JSON: one event per line, the last one the result.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Where slipway keeps its local store and caches [default: $XDG_CACHE_HOME/slipway].
+    #[arg(long, global = true, env = "SLIPWAY_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// How output is printed.
+    pub fn output_mode(&self) -> OutputMode {
+        match (self.quiet, self.json) {
+            (_, true) => OutputMode::Json,
+            (true, false) => OutputMode::Quiet,
+            (false, false) => OutputMode::Human,
+        }
+    }
+}
+
+/// slipway's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build an app into an image (written to the local store, and to each -o).
+    Build(BuildArgs),
+    /// List the images in the local store.
+    Images,
+    /// Copy an image from the local store to other places.
+    Export(ExportArgs),
+    /// Push an image from the local store to its registry.
+    Push(PushArgs),
+    /// Show an image's buildpacks, processes and layers.
+    Inspect(InspectArgs),
+    /// Stacks: the base images apps are built onto.
+    #[command(subcommand)]
+    Stack(StackCommand),
+    /// Print slipway's version and the embedded launcher's size.
+    Version,
+}
+
+/// `slipway build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The app's directory [default: .].
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// The app's directory (as `cf local stage -p`); same as PATH.
+    #[arg(short = 'p', long = "path", value_name = "PATH", conflicts_with = "path")]
+    pub path_flag: Option<PathBuf>,
+    /// The image name [default: the app directory's name].
+    #[arg(short = 't', long = "tag", value_name = "IMAGE")]
+    pub tag: Option<String>,
+    /// Also write the image to DEST: oci:DIR, docker-archive:FILE, daemon, or registry.
+    #[arg(short = 'o', long = "output", value_name = "DEST")]
+    pub outputs: Vec<String>,
+    /// Push the image to the registry its name points at (same as -o registry).
+    #[arg(long)]
+    pub publish: bool,
+    /// Use this buildpack instead of detecting one (e.g. slipway/go, or go).
+    #[arg(short = 'b', long = "buildpack", value_name = "BUILDPACK")]
+    pub buildpacks: Vec<String>,
+    /// Set an environment variable for the build (KEY=VALUE).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// The stack to build onto.
+    #[arg(long, default_value = slipway_stack::DEFAULT_STACK)]
+    pub stack: String,
+    /// The platform to build for.
+    #[arg(long, default_value = "linux/amd64")]
+    pub platform: String,
+    /// Compress every layer again instead of reusing what the store has.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Layer compression.
+    #[arg(long, value_enum, default_value_t = CompressionArg::Gzip)]
+    pub compression: CompressionArg,
+    /// A PEM CA bundle to put in the image instead of this machine's.
+    #[arg(long, value_name = "FILE")]
+    pub ca_certs: Option<PathBuf>,
+}
+
+/// Layer compression on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CompressionArg {
+    /// gzip (every runtime reads it).
+    Gzip,
+    /// zstd (smaller, faster; needs a recent runtime).
+    Zstd,
+}
+
+/// `slipway export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// An image in the local store.
+    pub image: String,
+    /// Where to write it: oci:DIR, docker-archive:FILE, daemon, or registry.
+    #[arg(short = 'o', long = "output", value_name = "DEST", required = true)]
+    pub outputs: Vec<String>,
+}
+
+/// `slipway push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// An image in the local store, pushed to the registry its name points at.
+    pub image: String,
+}
+
+/// `slipway inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// An image in the local store (name, or digest).
+    pub image: String,
+}
+
+/// `slipway stack …`.
+#[derive(Debug, Subcommand)]
+pub enum StackCommand {
+    /// List the stacks.
+    List,
+    /// Write a stack's run image.
+    Build(StackBuildArgs),
+}
+
+/// `slipway stack build`.
+#[derive(Debug, Args)]
+pub struct StackBuildArgs {
+    /// The stack.
+    #[arg(default_value = slipway_stack::DEFAULT_STACK)]
+    pub stack: String,
+    /// The image name [default: slipway/stack-STACK].
+    #[arg(short = 't', long = "tag", value_name = "IMAGE")]
+    pub tag: Option<String>,
+    /// Also write the image to DEST: oci:DIR, docker-archive:FILE, daemon, or registry.
+    #[arg(short = 'o', long = "output", value_name = "DEST")]
+    pub outputs: Vec<String>,
+    /// Push the image to the registry its name points at.
+    #[arg(long)]
+    pub publish: bool,
+    /// A PEM CA bundle to put in the image instead of this machine's.
+    #[arg(long, value_name = "FILE")]
+    pub ca_certs: Option<PathBuf>,
+}

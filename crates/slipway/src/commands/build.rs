@@ -1,0 +1,166 @@
+//! `slipway build`: detect, build, export into the local store, then write to each `-o`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use slipway_lifecycle::{BuildContext, Buildpack, ExportOptions, Exported, detect, export};
+use slipway_oci::Compression;
+use slipway_oci::tar_writer::reproducible_epoch;
+use slipway_stack::StackOptions;
+
+use crate::cli::{BuildArgs, CompressionArg};
+use crate::destinations::{self, short};
+use crate::printer::{Printer, size};
+use crate::settings::Settings;
+use crate::store::{Store, display_name, parse_name};
+
+/// Runs `slipway build`.
+pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
+    let app_dir = app_dir(args)?;
+    let reference = parse_name(&image_name(args.tag.as_deref(), &app_dir))?;
+    let destinations = destinations::parse_all(&args.outputs, args.publish)?;
+    let env = parse_env(&args.env)?;
+    let (os, arch) = parse_platform(&args.platform)?;
+    let store = Store::open(settings)?;
+    let buildpacks = slipway_buildpacks::all();
+    let buildpack_refs: Vec<&dyn Buildpack> = buildpacks.iter().map(AsRef::as_ref).collect();
+
+    let step = printer.step(format!("Detecting the app in {}", app_dir.display()));
+    let buildpack = detect(&buildpack_refs, &args.buildpacks, &app_dir)?;
+    printer.detail(&format!("{} {} (found {})", buildpack.id(), buildpack.version(), buildpack.looks_for()));
+    step.done();
+
+    let step = printer.step(format!("Preparing stack {}", args.stack));
+    let run_image = slipway_stack::run_image(&args.stack, &StackOptions { ca_bundle: args.ca_certs.clone() })?;
+    step.done();
+
+    let step = printer.step(format!("Building with {}", buildpack.id()));
+    let log = |line: &str| printer.detail(line);
+    let ctx = BuildContext {
+        app_dir: &app_dir,
+        cache_dir: settings.buildpack_cache(buildpack.id()),
+        env: &env,
+        os,
+        arch,
+        log: &log,
+    };
+    let output = buildpack.build(&ctx).with_context(|| format!("building {}", app_dir.display()))?;
+    step.done();
+
+    let step = printer.step("Exporting");
+    let options = ExportOptions {
+        compression: compression(args.compression),
+        os,
+        arch,
+        created: reproducible_epoch(),
+        reuse_layers: !args.no_cache,
+    };
+    let exported = export(&store.layout, &run_image, buildpack, output, &options)?;
+    report_layers(&exported, printer);
+    store.tag(&exported.image, &reference)?;
+    step.done();
+
+    let written = destinations::write_all(&destinations, &exported.image, &reference, &store, printer).await?;
+    let name = display_name(&reference);
+    let digest = exported.image.digest.to_string();
+    printer.result(
+        &format!("Successfully built {name}\n  digest: {digest}\n  size:   {}", size(exported.image.total_size())),
+        &digest,
+        &json!({"image": name, "digest": digest, "size": exported.image.total_size(), "outputs": written}),
+    );
+    Ok(())
+}
+
+fn report_layers(exported: &Exported, printer: &Printer) {
+    for (i, layer) in exported.layers.iter().enumerate() {
+        let how = if layer.reused { "found in cache" } else { "new" };
+        printer.event(
+            &format!(
+                "layer {} {:<9} {} {}  [{how}]",
+                i + 1,
+                size(layer.record.size),
+                short(&layer.record.digest),
+                layer.record.created_by
+            ),
+            &json!({
+                "event": "layer",
+                "index": i + 1,
+                "digest": layer.record.digest.to_string(),
+                "size": layer.record.size,
+                "holds": layer.record.created_by,
+                "reused": layer.reused,
+            }),
+        );
+    }
+}
+
+fn app_dir(args: &BuildArgs) -> anyhow::Result<PathBuf> {
+    let dir = args.path_flag.clone().or_else(|| args.path.clone()).unwrap_or_else(|| PathBuf::from("."));
+    if !dir.exists() {
+        bail!("the app path {} does not exist", dir.display());
+    }
+    if !dir.is_dir() {
+        bail!("the app path {} is not a directory", dir.display());
+    }
+    dir.canonicalize().with_context(|| format!("reading {}", dir.display()))
+}
+
+/// `-t`, else the app directory's name in lower case (as `cf push` names apps after theirs).
+fn image_name(tag: Option<&str>, app_dir: &Path) -> String {
+    tag.map(str::to_string).unwrap_or_else(|| {
+        let name = app_dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let clean: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' }).collect();
+        let clean = clean.trim_start_matches(['.', '_', '-']);
+        if clean.is_empty() { "app".into() } else { clean.to_string() }
+    })
+}
+
+fn parse_env(pairs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    pairs
+        .iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => bail!("-e {pair:?} is not KEY=VALUE"),
+        })
+        .collect()
+}
+
+fn parse_platform(platform: &str) -> anyhow::Result<(&str, &str)> {
+    match platform.split_once('/') {
+        Some(("linux", arch)) if ["amd64", "arm64"].contains(&arch) => Ok(("linux", arch)),
+        _ => bail!("unsupported platform {platform:?}: slipway builds linux/amd64 and linux/arm64 images"),
+    }
+}
+
+fn compression(arg: CompressionArg) -> Compression {
+    match arg {
+        CompressionArg::Gzip => Compression::Gzip,
+        CompressionArg::Zstd => Compression::Zstd,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_name_defaults_to_the_directory() {
+        assert_eq!(image_name(None, Path::new("/src/Go Hello")), "go-hello");
+        assert_eq!(image_name(None, Path::new("/tmp/.tmpXyz")), "tmpxyz");
+        assert_eq!(image_name(Some("r.example/x:1"), Path::new("/src/a")), "r.example/x:1");
+    }
+
+    #[test]
+    fn env_pairs_need_a_key() {
+        assert_eq!(parse_env(&["A=b=c".into()]).unwrap(), vec![("A".into(), "b=c".into())]);
+        assert!(parse_env(&["=x".into()]).is_err());
+        assert!(parse_env(&["novalue".into()]).is_err());
+    }
+
+    #[test]
+    fn platforms() {
+        assert_eq!(parse_platform("linux/arm64").unwrap(), ("linux", "arm64"));
+        assert!(parse_platform("windows/amd64").is_err());
+    }
+}

@@ -1,0 +1,28 @@
+//! One module per command; [`run`] dispatches.
+
+mod build;
+mod export;
+mod images;
+mod inspect;
+mod push;
+mod stack;
+mod version;
+
+use crate::cli::{Cli, Command, StackCommand};
+use crate::printer::Printer;
+use crate::settings::Settings;
+
+/// Runs the command `cli` names.
+pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
+    let settings = Settings::resolve(&cli.global)?;
+    match cli.command {
+        Command::Build(args) => build::run(&args, &settings, printer).await,
+        Command::Images => images::run(&settings, printer),
+        Command::Export(args) => export::run(&args, &settings, printer).await,
+        Command::Push(args) => push::run(&args, &settings, printer).await,
+        Command::Inspect(args) => inspect::run(&args, &settings, printer),
+        Command::Stack(StackCommand::List) => stack::list(printer),
+        Command::Stack(StackCommand::Build(args)) => stack::build(&args, &settings, printer).await,
+        Command::Version => version::run(printer),
+    }
+}

@@ -1,0 +1,29 @@
+//! `slipway`: source code to container image, with no Dockerfile and no daemon.
+//!
+//! This crate only wires: the command line ([`cli`]), one settings step ([`settings`]), one
+//! printer for every line the user reads ([`printer`]), and one module per command.
+
+mod cli;
+mod commands;
+mod destinations;
+mod errors;
+mod printer;
+mod settings;
+mod store;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let printer = printer::Printer::new(cli.global.output_mode());
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => return errors::report(&anyhow::Error::new(err).context("starting the async runtime"), &printer),
+    };
+    match runtime.block_on(commands::run(cli, &printer)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => errors::report(&err, &printer),
+    }
+}

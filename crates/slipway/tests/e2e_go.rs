@@ -1,0 +1,192 @@
+//! End to end: examples/go-hello built by slipway with its real dependency from the Go module
+//! proxy, written to a real registry (Debian's docker-registry), a docker-archive, and Podman's
+//! Docker-compatible API, then run by real Podman and asked for its greeting over HTTP.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::{example, fails, ok, slipway, store_names};
+use slipway_testkit::{Podman, PodmanService, Registry, copy_dir, free_port, require_tools, touch_all, wait_for_http};
+
+const GREETING: &str = "Hello from slipway!\n";
+
+fn build_quiet(cache: &Path, app: &Path, args: &[&str]) -> String {
+    ok(slipway(cache).arg("build").arg(app).args(args).arg("--quiet")).trim().to_string()
+}
+
+/// Runs `image` in podman with its port published and returns what GET / answers.
+fn greeting_of(image: &str) -> String {
+    let container = Podman::run_detached(image, free_port(), 8080, &[]);
+    let (status, body) = wait_for_http(&container.url(), Duration::from_secs(30));
+    assert_eq!(status, 200, "logs:\n{}", container.logs());
+    body
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn published_image_runs_in_podman_and_answers() {
+    require_tools();
+    let registry = Registry::start();
+    let cache = tempfile::tempdir().unwrap();
+    let image = format!("{}/go-hello:e2e", registry.host());
+    let digest = build_quiet(cache.path(), &example("go-hello"), &["-t", &image, "--publish"]);
+    assert_eq!(registry.manifest_digest("go-hello", "e2e").as_deref(), Some(digest.as_str()));
+
+    Podman::pull(&image);
+    let user = Podman::cli(["image", "inspect", "--format", "{{.User}}", &image]);
+    assert_eq!(user.trim(), "1000:1000");
+    assert_eq!(greeting_of(&image), GREETING);
+    Podman::rmi(&image);
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn a_second_publish_uploads_no_layer() {
+    require_tools();
+    let registry = Registry::start();
+    let cache = tempfile::tempdir().unwrap();
+    let image = format!("{}/go-hello:twice", registry.host());
+    build_quiet(cache.path(), &example("go-hello"), &["-t", &image, "--publish"]);
+    let uploads = registry.uploaded_blob_count();
+    assert!(uploads >= 4, "the first push uploads the layers and config: {uploads}");
+
+    let out = ok(slipway(cache.path()).arg("build").arg(example("go-hello")).args(["-t", &image, "--publish", "--json"]));
+    assert_eq!(registry.uploaded_blob_count(), uploads, "registry log:\n{}", registry.log());
+    let result: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    let push = &result["result"]["outputs"][0];
+    assert_eq!(push["uploaded_blobs"], 0);
+    assert!(push["skipped_blobs"].as_u64().unwrap() >= 4, "{push}");
+    // `slipway push` from the store does the same.
+    ok(slipway(cache.path()).args(["push", &image]));
+    assert_eq!(registry.uploaded_blob_count(), uploads);
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn docker_archive_loads_into_podman() {
+    require_tools();
+    let cache = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let archive = out.path().join("go-hello.tar");
+    let image = "localhost/slipway-e2e/go-hello-archive:latest";
+    build_quiet(cache.path(), &example("go-hello"), &["-t", image, "-o", &format!("docker-archive:{}", archive.display())]);
+    let loaded = Podman::load(&archive);
+    assert!(loaded.contains("go-hello-archive"), "{loaded}");
+    assert_eq!(greeting_of(image), GREETING);
+    Podman::rmi(image);
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn daemon_output_loads_through_the_docker_api_of_podman() {
+    require_tools();
+    let service = PodmanService::start();
+    let cache = tempfile::tempdir().unwrap();
+    let image = "localhost/slipway-e2e/go-hello-daemon:latest";
+    ok(slipway(cache.path())
+        .env("DOCKER_HOST", service.docker_host())
+        .arg("build")
+        .arg(example("go-hello"))
+        .args(["-t", image, "-o", "daemon", "-o", &format!("oci:{}", cache.path().join("layout").display())]));
+    assert!(Podman::image_exists(image));
+    assert_eq!(greeting_of(image), GREETING);
+    Podman::rmi(image);
+    // The OCI layout written beside it names the image by tag.
+    let index = std::fs::read_to_string(cache.path().join("layout/index.json")).unwrap();
+    assert!(index.contains(r#""org.opencontainers.image.ref.name":"latest""#), "{index}");
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn same_source_elsewhere_with_new_mtimes_gives_the_same_digest() {
+    let first_cache = tempfile::tempdir().unwrap();
+    let second_cache = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("deeper/checkout/go-hello");
+    copy_dir(&example("go-hello"), &copy);
+    touch_all(&copy, SystemTime::now() + Duration::from_secs(86_400));
+    let a = build_quiet(first_cache.path(), &example("go-hello"), &["-t", "go-hello"]);
+    let b = build_quiet(second_cache.path(), &copy, &["-t", "go-hello"]);
+    assert_eq!(a, b);
+    // zstd layers are reproducible too, and differ from gzip ones.
+    let z1 = build_quiet(first_cache.path(), &example("go-hello"), &["-t", "go-hello", "--compression", "zstd"]);
+    let z2 = build_quiet(second_cache.path(), &copy, &["-t", "go-hello", "--compression", "zstd"]);
+    assert_eq!(z1, z2);
+    assert_ne!(a, z1);
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn a_go_app_that_does_not_compile_shows_the_compiler_output() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("broken");
+    copy_dir(&example("go-hello"), &app);
+    let main = app.join("main.go");
+    let source = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, source.replace("func main() {", "func main() {\n\tundefinedThing()")).unwrap();
+    let err = fails(slipway(cache.path()).arg("build").arg(&app));
+    assert!(err.contains("error: building "), "{err}");
+    assert!(err.contains("go build failed for slipway/go"), "{err}");
+    assert!(err.contains("  | ") && err.contains("undefined: undefinedThing"), "{err}");
+    assert!(err.contains("hint: fix the errors shown above"), "{err}");
+    assert_eq!(store_names(cache.path()), "", "nothing is named in the store");
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn a_registry_that_is_down() {
+    let cache = tempfile::tempdir().unwrap();
+    let image = format!("127.0.0.1:{}/go-hello:down", free_port());
+    let err = fails(slipway(cache.path()).arg("build").arg(example("go-hello")).args(["-t", &image, "--publish"]));
+    assert!(err.contains("writing the image to registry"), "{err}");
+    assert!(err.contains("hint: "), "{err}");
+    // The image was built and named in the store before the push failed: push can be retried.
+    assert!(store_names(cache.path()).contains("go-hello:down"));
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn ctrl_c_during_a_build_leaves_a_usable_store() {
+    let cache = tempfile::tempdir().unwrap();
+    let gocache = tempfile::tempdir().unwrap();
+    build_quiet(cache.path(), &example("go-hello"), &["-t", "before"]);
+    // A fresh copy and a cold Go cache make the build long enough to interrupt. Like a
+    // terminal's Ctrl-C, the signal goes to the whole process group: slipway and `go build`.
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("go-hello");
+    copy_dir(&example("go-hello"), &app);
+    let mut child = slipway(cache.path())
+        .process_group(0)
+        .env("GOCACHE", gocache.path())
+        .arg("build")
+        .arg(&app)
+        .args(["-t", "interrupted"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("Running go build") {
+            break;
+        }
+    }
+    assert!(seen.contains("Running go build"), "{seen}");
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = child.id().to_string();
+    std::process::Command::new("kill").args(["-INT", &format!("-{pid}")]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the build finished before the interrupt:\n{seen}");
+    let names = store_names(cache.path());
+    assert!(names.contains("before") && !names.contains("interrupted"), "{names}");
+    build_quiet(cache.path(), &example("go-hello"), &["-t", "after"]);
+    ok(slipway(cache.path()).args(["inspect", "after"]));
+}
