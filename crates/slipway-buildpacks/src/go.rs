@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sha2::{Digest as _, Sha256};
-use slipway_lifecycle::{BuildContext, BuildOutput, Buildpack, BuildpackError, ContributedLayer, ProcessType};
+use slipway_lifecycle::{
+    BuildContext, BuildOutput, Buildpack, BuildpackError, ContributedLayer, ProcessType,
+};
 use slipway_oci::LayerBuilder;
 
 pub use targets::{MainPackage, binary_name, default_process};
@@ -60,14 +62,22 @@ fn targets_from_env(env: &[(String, String)]) -> Vec<String> {
     env.iter()
         .rev()
         .find(|(k, _)| k == "BP_GO_TARGETS")
-        .map(|(_, v)| v.split(':').filter(|t| !t.is_empty()).map(str::to_string).collect())
+        .map(|(_, v)| {
+            v.split(':')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .filter(|t: &Vec<String>| !t.is_empty())
         .unwrap_or_else(|| vec!["./...".to_string()])
 }
 
 /// A per-app directory in the cache where binaries are kept between builds.
 fn output_dir(ctx: &BuildContext<'_>) -> PathBuf {
-    let app = ctx.app_dir.canonicalize().unwrap_or_else(|_| ctx.app_dir.to_path_buf());
+    let app = ctx
+        .app_dir
+        .canonicalize()
+        .unwrap_or_else(|_| ctx.app_dir.to_path_buf());
     let key = hex::encode(&Sha256::digest(app.as_os_str().as_encoded_bytes())[..8]);
     ctx.cache_dir.join("out").join(key)
 }
@@ -79,11 +89,20 @@ fn output(packages: &[MainPackage], out_dir: &Path, go_version: &str) -> BuildOu
         let name = package.binary_name();
         let image_path = format!("{BIN_DIR}/{name}");
         content.host_file(&image_path, &out_dir.join(&name), 0o755);
-        processes.push(ProcessType { name: name.clone(), command: vec![image_path] });
+        processes.push(ProcessType {
+            name: name.clone(),
+            command: vec![image_path],
+        });
     }
     if let Some(web) = default_process(packages) {
         let command = vec![format!("{BIN_DIR}/{}", web.binary_name())];
-        processes.insert(0, ProcessType { name: "web".into(), command });
+        processes.insert(
+            0,
+            ProcessType {
+                name: "web".into(),
+                command,
+            },
+        );
     }
     let names: Vec<String> = packages.iter().map(MainPackage::binary_name).collect();
     BuildOutput {
@@ -114,9 +133,14 @@ impl GoToolchain {
         let missing = |_| BuildpackError::ToolMissing {
             buildpack: ID,
             tool: "the Go toolchain (`go`)".into(),
-            hint: "install Go (https://go.dev/dl or `apt-get install golang`) and put `go` on PATH".into(),
+            hint: "install Go (https://go.dev/dl or `apt-get install golang`) and put `go` on PATH"
+                .into(),
         };
-        let out = Command::new(&program).arg("env").arg("GOVERSION").output().map_err(missing)?;
+        let out = Command::new(&program)
+            .arg("env")
+            .arg("GOVERSION")
+            .output()
+            .map_err(missing)?;
         let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
         Ok(Self { program, version })
     }
@@ -127,13 +151,28 @@ impl GoToolchain {
             .env("CGO_ENABLED", "0")
             .env("GOOS", ctx.os)
             .env("GOARCH", ctx.arch)
-            .envs(ctx.env.iter().filter(|(k, _)| k != "GO").map(|(k, v)| (k, v)));
+            .envs(
+                ctx.env
+                    .iter()
+                    .filter(|(k, _)| k != "GO")
+                    .map(|(k, v)| (k, v)),
+            );
         cmd
     }
 
-    fn main_packages(&self, ctx: &BuildContext<'_>, targets: &[String]) -> Result<Vec<MainPackage>, BuildpackError> {
+    fn main_packages(
+        &self,
+        ctx: &BuildContext<'_>,
+        targets: &[String],
+    ) -> Result<Vec<MainPackage>, BuildpackError> {
         let mut cmd = self.command(ctx);
-        cmd.args(["list", "-e", "-f", "{{.Name}} {{.ImportPath}} {{.Module.Path}}"]).args(targets);
+        cmd.args([
+            "list",
+            "-e",
+            "-f",
+            "{{.Name}} {{.ImportPath}} {{.Module.Path}}",
+        ])
+        .args(targets);
         let stdout = run(&mut cmd, "go list")?;
         let packages = targets::parse_go_list(&stdout);
         if packages.is_empty() {
@@ -149,27 +188,52 @@ impl GoToolchain {
         Ok(packages)
     }
 
-    fn build(&self, ctx: &BuildContext<'_>, packages: &[MainPackage], out_dir: &Path) -> Result<(), BuildpackError> {
+    fn build(
+        &self,
+        ctx: &BuildContext<'_>,
+        packages: &[MainPackage],
+        out_dir: &Path,
+    ) -> Result<(), BuildpackError> {
         std::fs::create_dir_all(out_dir).map_err(|source| BuildpackError::Io {
             action: format!("creating {}", out_dir.display()),
             source,
         })?;
         let mut cmd = self.command(ctx);
-        cmd.args(["build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o"])
-            .arg(format!("{}/", out_dir.display()))
-            .args(packages.iter().map(|p| p.import_path.as_str()));
-        (ctx.log)(&format!("Running go build -trimpath -ldflags='-s -w' {}", packages.iter().map(|p| p.import_path.as_str()).collect::<Vec<_>>().join(" ")));
+        cmd.args([
+            "build",
+            "-trimpath",
+            "-buildvcs=false",
+            "-ldflags=-s -w",
+            "-o",
+        ])
+        .arg(format!("{}/", out_dir.display()))
+        .args(packages.iter().map(|p| p.import_path.as_str()));
+        (ctx.log)(&format!(
+            "Running go build -trimpath -ldflags='-s -w' {}",
+            packages
+                .iter()
+                .map(|p| p.import_path.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
         run(&mut cmd, "go build").map(drop)
     }
 }
 
 /// Runs a command to completion; its output becomes the error when it fails.
 fn run(cmd: &mut Command, tool: &str) -> Result<String, BuildpackError> {
-    let out = cmd.output().map_err(|source| BuildpackError::Io { action: format!("running {tool}"), source })?;
+    let out = cmd.output().map_err(|source| BuildpackError::Io {
+        action: format!("running {tool}"),
+        source,
+    })?;
     if !out.status.success() {
         let mut output = String::from_utf8_lossy(&out.stderr).into_owned();
         output.push_str(&String::from_utf8_lossy(&out.stdout));
-        return Err(BuildpackError::ToolFailed { buildpack: ID, tool: tool.into(), output });
+        return Err(BuildpackError::ToolFailed {
+            buildpack: ID,
+            tool: tool.into(),
+            output,
+        });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -181,7 +245,10 @@ mod tests {
     #[test]
     fn targets_default_to_every_package() {
         assert_eq!(targets_from_env(&[]), vec!["./..."]);
-        let env = vec![("BP_GO_TARGETS".to_string(), "./cmd/api:./cmd/worker".to_string())];
+        let env = vec![(
+            "BP_GO_TARGETS".to_string(),
+            "./cmd/api:./cmd/worker".to_string(),
+        )];
         assert_eq!(targets_from_env(&env), vec!["./cmd/api", "./cmd/worker"]);
     }
 

@@ -39,7 +39,11 @@ pub fn detect<'a>(
             .find(|b| b.id() == id || b.id().rsplit('/').next() == Some(id.as_str()))
             .ok_or_else(|| DetectError::UnknownBuildpack {
                 id: id.clone(),
-                known: buildpacks.iter().map(|b| b.id()).collect::<Vec<_>>().join(", "),
+                known: buildpacks
+                    .iter()
+                    .map(|b| b.id())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
     }
     buildpacks
@@ -85,10 +89,19 @@ mod tests {
     fn first_matching_buildpack_wins() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("package.json"), "{}").unwrap();
-        let (go, node) = (Marker("slipway/go", "go.mod"), Marker("slipway/nodejs", "package.json"));
+        let (go, node) = (
+            Marker("slipway/go", "go.mod"),
+            Marker("slipway/nodejs", "package.json"),
+        );
         let list: [&dyn Buildpack; 2] = [&go, &node];
-        assert_eq!(detect(&list, &[], dir.path()).unwrap().id(), "slipway/nodejs");
-        assert_eq!(detect(&list, &["go".into()], dir.path()).unwrap().id(), "slipway/go");
+        assert_eq!(
+            detect(&list, &[], dir.path()).unwrap().id(),
+            "slipway/nodejs"
+        );
+        assert_eq!(
+            detect(&list, &["go".into()], dir.path()).unwrap().id(),
+            "slipway/go"
+        );
     }
 
     #[test]
@@ -96,11 +109,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let go = Marker("slipway/go", "go.mod");
         let list: [&dyn Buildpack; 1] = [&go];
-        let Err(err) = detect(&list, &[], dir.path()) else { panic!("detected") };
+        let Err(err) = detect(&list, &[], dir.path()) else {
+            panic!("detected")
+        };
         let err = err.to_string();
         assert!(err.ends_with("(looked for: go.mod (slipway/go))"), "{err}");
-        let Err(err) = detect(&list, &["java".into()], dir.path()) else { panic!("found") };
+        let Err(err) = detect(&list, &["java".into()], dir.path()) else {
+            panic!("found")
+        };
         let err = err.to_string();
-        assert_eq!(err, "there is no buildpack \"java\" (buildpacks: slipway/go)");
+        assert_eq!(
+            err,
+            "there is no buildpack \"java\" (buildpacks: slipway/go)"
+        );
     }
 }

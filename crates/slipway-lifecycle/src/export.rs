@@ -2,22 +2,30 @@
 //! configuration, assembled into an image whose blobs are written to the local store.
 //!
 //! Layers go from least to most often changed (stack, launcher, app, launch config), so a rebuild
-//! after a source change reuses every layer below the app. A layer whose diff_id the store has
+//! after a source change reuses every layer below the app. A layer whose `diff_id` the store has
 //! already compressed is reused without compressing it again; the others are compressed in parallel.
 
 use std::collections::{BTreeMap, HashMap};
 
 use oci_spec::image::{Arch, ConfigBuilder, ImageConfiguration, ImageConfigurationBuilder, Os};
-use slipway_launch::{CONFIG_PATH, DEFAULT_PROCESS, LAUNCHER_PATH, LaunchConfig, PROCESS_DIR, Process};
+use slipway_launch::{
+    CONFIG_PATH, DEFAULT_PROCESS, LAUNCHER_PATH, LaunchConfig, PROCESS_DIR, Process,
+};
 use slipway_oci::canonical_json::to_canonical_json;
 use slipway_oci::layer::compress_all;
-use slipway_oci::{Compression, Image, ImageError, LayerBuilder, LayerError, LayerRecord, OciLayout, UncompressedLayer};
 use slipway_oci::layout::LayoutError;
+use slipway_oci::{
+    Compression, Image, ImageError, LayerBuilder, LayerError, LayerRecord, OciLayout,
+    UncompressedLayer,
+};
 use slipway_stack::{RunImage, WORKSPACE};
 
 use crate::buildpack::{BuildOutput, Buildpack};
 use crate::launcher_binary::LAUNCHER;
-use crate::metadata::{BUILD_METADATA_LABEL, BuildMetadata, BuildpackRef, LauncherMetadata, ProcessMetadata, STACK_ID_LABEL};
+use crate::metadata::{
+    BUILD_METADATA_LABEL, BuildMetadata, BuildpackRef, LauncherMetadata, ProcessMetadata,
+    STACK_ID_LABEL,
+};
 
 /// The launcher's version, recorded in the build metadata label.
 pub const LAUNCHER_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -79,27 +87,40 @@ pub fn export(
     store: &OciLayout,
     run_image: &RunImage,
     buildpack: &dyn Buildpack,
-    output: BuildOutput,
+    output: &BuildOutput,
     options: &ExportOptions<'_>,
 ) -> Result<Exported, ExportError> {
-    let launch = launch_config(buildpack, &output)?;
+    let launch = launch_config(buildpack, output)?;
     let mut pending: Vec<(UncompressedLayer, String)> = run_image.layers.clone();
-    pending.push((build_layer("launcher", &launcher_layer())?, "launcher: /cnb/lifecycle/launcher".into()));
+    pending.push((
+        build_layer("launcher", &launcher_layer())?,
+        "launcher: /cnb/lifecycle/launcher".into(),
+    ));
     for layer in &output.layers {
         let description = format!("{}: {}", buildpack.id(), layer.description);
         pending.push((build_layer(&layer.name, &layer.content)?, description));
     }
-    let types: Vec<String> = launch.processes.iter().map(|p| p.process_type.clone()).collect();
+    let types: Vec<String> = launch
+        .processes
+        .iter()
+        .map(|p| p.process_type.clone())
+        .collect();
     pending.push((
         build_layer("launch config", &config_layer(&launch))?,
         format!("launch config: processes {}", types.join(", ")),
     ));
     let layers = store_layers(store, &pending, options)?;
     let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
-    let config = image_config(run_image, buildpack, &output, &launch, options);
+    let config = image_config(run_image, buildpack, output, &launch, options);
     let annotations = BTreeMap::from([
-        ("org.opencontainers.image.base.name".to_string(), run_image.name.clone()),
-        ("org.opencontainers.image.created".to_string(), rfc3339(options.created)),
+        (
+            "org.opencontainers.image.base.name".to_string(),
+            run_image.name.clone(),
+        ),
+        (
+            "org.opencontainers.image.created".to_string(),
+            rfc3339(options.created),
+        ),
     ]);
     let image = Image::assemble(config, &records, &annotations).map_err(ExportError::Image)?;
     Ok(Exported { image, layers })
@@ -114,8 +135,15 @@ pub fn export_run_image(
 ) -> Result<Exported, ExportError> {
     let layers = store_layers(store, &run_image.layers, options)?;
     let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
-    let env: Vec<String> = run_image.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let labels = HashMap::from([(STACK_ID_LABEL.to_string(), format!("io.slipway.stacks.{}", run_image.stack))]);
+    let env: Vec<String> = run_image
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let labels = HashMap::from([(
+        STACK_ID_LABEL.to_string(),
+        format!("io.slipway.stacks.{}", run_image.stack),
+    )]);
     let config = ConfigBuilder::default()
         .user(run_image.user.clone())
         .working_dir(WORKSPACE)
@@ -130,13 +158,18 @@ pub fn export_run_image(
         .config(config)
         .build()
         .unwrap_or_else(|_| unreachable!("architecture, os and config are set"));
-    let annotations = BTreeMap::from([("org.opencontainers.image.created".to_string(), rfc3339(options.created))]);
+    let annotations = BTreeMap::from([(
+        "org.opencontainers.image.created".to_string(),
+        rfc3339(options.created),
+    )]);
     let image = Image::assemble(config, &records, &annotations).map_err(ExportError::Image)?;
     Ok(Exported { image, layers })
 }
 
 fn build_layer(name: &str, content: &LayerBuilder) -> Result<UncompressedLayer, ExportError> {
-    content.build().map_err(|e| ExportError::Layer(name.to_string(), e))
+    content
+        .build()
+        .map_err(|e| ExportError::Layer(name.to_string(), e))
 }
 
 fn launcher_layer() -> LayerBuilder {
@@ -148,20 +181,30 @@ fn launcher_layer() -> LayerBuilder {
 fn config_layer(launch: &LaunchConfig) -> LayerBuilder {
     let mut layer = LayerBuilder::new();
     for process in &launch.processes {
-        layer.symlink(&format!("{PROCESS_DIR}/{}", process.process_type), LAUNCHER_PATH);
+        layer.symlink(
+            &format!("{PROCESS_DIR}/{}", process.process_type),
+            LAUNCHER_PATH,
+        );
     }
     layer.file(CONFIG_PATH, 0o644, launch.to_text());
     layer
 }
 
-fn launch_config(buildpack: &dyn Buildpack, output: &BuildOutput) -> Result<LaunchConfig, ExportError> {
+fn launch_config(
+    buildpack: &dyn Buildpack,
+    output: &BuildOutput,
+) -> Result<LaunchConfig, ExportError> {
     if output.processes.is_empty() {
         return Err(ExportError::NoProcess(buildpack.id().to_string()));
     }
     let processes = output
         .processes
         .iter()
-        .map(|p| Process { process_type: p.name.clone(), command: p.command.clone(), working_dir: None })
+        .map(|p| Process {
+            process_type: p.name.clone(),
+            command: p.command.clone(),
+            working_dir: None,
+        })
         .collect::<Vec<_>>();
     let default = processes
         .iter()
@@ -169,7 +212,11 @@ fn launch_config(buildpack: &dyn Buildpack, output: &BuildOutput) -> Result<Laun
         .unwrap_or(&processes[0])
         .process_type
         .clone();
-    Ok(LaunchConfig { env: output.launch_env.clone(), processes, default_process: Some(default) })
+    Ok(LaunchConfig {
+        env: output.launch_env.clone(),
+        processes,
+        default_process: Some(default),
+    })
 }
 
 /// Reuses the blobs the store has, compresses the rest in parallel, and writes them.
@@ -181,10 +228,19 @@ fn store_layers(
     let compression = options.compression;
     let cached: Vec<Option<(slipway_oci::Digest, u64)>> = pending
         .iter()
-        .map(|(layer, _)| options.reuse_layers.then(|| store.compressed_layer(&layer.diff_id, compression)).flatten())
+        .map(|(layer, _)| {
+            options
+                .reuse_layers
+                .then(|| store.compressed_layer(&layer.diff_id, compression))
+                .flatten()
+        })
         .collect();
-    let misses: Vec<&UncompressedLayer> =
-        pending.iter().zip(&cached).filter(|(_, c)| c.is_none()).map(|((l, _), _)| l).collect();
+    let misses: Vec<&UncompressedLayer> = pending
+        .iter()
+        .zip(&cached)
+        .filter(|(_, c)| c.is_none())
+        .map(|((l, _), _)| l)
+        .collect();
     let mut fresh = compress_all(&misses, compression)
         .map_err(|e| ExportError::Layer("compression".into(), e))?
         .into_iter();
@@ -193,8 +249,8 @@ fn store_layers(
         .zip(cached)
         .map(|((layer, description), cached)| {
             let uncompressed_size = layer.tar.len() as u64;
-            let (record, reused) = match cached {
-                Some((digest, size)) => (
+            let (record, reused) = if let Some((digest, size)) = cached {
+                (
                     LayerRecord {
                         media_type: compression.media_type(),
                         digest,
@@ -203,17 +259,22 @@ fn store_layers(
                         created_by: description.clone(),
                     },
                     true,
-                ),
-                None => {
-                    let blob = fresh.next().unwrap_or_else(|| unreachable!("one compressed layer per miss"));
-                    store.write_blob(&blob.blob).map_err(ExportError::Store)?;
-                    store
-                        .remember_compressed_layer(&blob.diff_id, compression, &blob.digest, blob.size)
-                        .map_err(ExportError::Store)?;
-                    (LayerRecord::of(&blob, description.clone()), false)
-                }
+                )
+            } else {
+                let blob = fresh
+                    .next()
+                    .unwrap_or_else(|| unreachable!("one compressed layer per miss"));
+                store.write_blob(&blob.blob).map_err(ExportError::Store)?;
+                store
+                    .remember_compressed_layer(&blob.diff_id, compression, &blob.digest, blob.size)
+                    .map_err(ExportError::Store)?;
+                (LayerRecord::of(&blob, description.clone()), false)
             };
-            Ok(ExportedLayer { record, reused, uncompressed_size })
+            Ok(ExportedLayer {
+                record,
+                reused,
+                uncompressed_size,
+            })
         })
         .collect()
 }
@@ -225,12 +286,25 @@ fn image_config(
     launch: &LaunchConfig,
     options: &ExportOptions<'_>,
 ) -> ImageConfiguration {
-    let mut env: Vec<String> = run_image.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut env: Vec<String> = run_image
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     let mut labels = HashMap::from([
-        (BUILD_METADATA_LABEL.to_string(), build_metadata_label(buildpack, launch)),
-        (STACK_ID_LABEL.to_string(), format!("io.slipway.stacks.{}", run_image.stack)),
+        (
+            BUILD_METADATA_LABEL.to_string(),
+            build_metadata_label(buildpack, launch),
+        ),
+        (
+            STACK_ID_LABEL.to_string(),
+            format!("io.slipway.stacks.{}", run_image.stack),
+        ),
     ]);
-    labels.insert("org.opencontainers.image.base.name".into(), run_image.name.clone());
+    labels.insert(
+        "org.opencontainers.image.base.name".into(),
+        run_image.name.clone(),
+    );
     let mut config = ConfigBuilder::default()
         .user(run_image.user.clone())
         .working_dir(WORKSPACE)
@@ -243,7 +317,10 @@ fn image_config(
         env.push(format!("PORT={port}"));
         config = config.exposed_ports(vec![format!("{port}/tcp")]);
     }
-    let config = config.env(env).build().unwrap_or_else(|_| unreachable!("every config field has a value"));
+    let config = config
+        .env(env)
+        .build()
+        .unwrap_or_else(|_| unreachable!("every config field has a value"));
     ImageConfigurationBuilder::default()
         .created(rfc3339(options.created))
         .architecture(Arch::from(options.arch))
@@ -266,8 +343,13 @@ fn build_metadata_label(buildpack: &dyn Buildpack, launch: &LaunchConfig) -> Str
                 buildpack_id: buildpack.id().to_string(),
             })
             .collect(),
-        buildpacks: vec![BuildpackRef { id: buildpack.id().into(), version: buildpack.version().into() }],
-        launcher: Some(LauncherMetadata { version: LAUNCHER_VERSION.into() }),
+        buildpacks: vec![BuildpackRef {
+            id: buildpack.id().into(),
+            version: buildpack.version().into(),
+        }],
+        launcher: Some(LauncherMetadata {
+            version: LAUNCHER_VERSION.into(),
+        }),
         bom: vec![],
     };
     String::from_utf8(to_canonical_json(&metadata).unwrap_or_default()).unwrap_or_default()
@@ -288,7 +370,12 @@ pub fn rfc3339(seconds: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]

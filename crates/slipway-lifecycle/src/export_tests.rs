@@ -25,10 +25,21 @@ impl Buildpack for Fixture {
 
 fn output(version: &str) -> BuildOutput {
     let mut content = LayerBuilder::new();
-    content.file("layers/test_fixture/app/bin/app", 0o755, format!("binary {version}"));
+    content.file(
+        "layers/test_fixture/app/bin/app",
+        0o755,
+        format!("binary {version}"),
+    );
     BuildOutput {
-        layers: vec![ContributedLayer { name: "app".into(), description: "app binary".into(), content }],
-        processes: vec![ProcessType { name: "web".into(), command: vec!["/layers/test_fixture/app/bin/app".into()] }],
+        layers: vec![ContributedLayer {
+            name: "app".into(),
+            description: "app binary".into(),
+            content,
+        }],
+        processes: vec![ProcessType {
+            name: "web".into(),
+            command: vec!["/layers/test_fixture/app/bin/app".into()],
+        }],
         launch_env: vec![],
         port: Some(8080),
     }
@@ -46,22 +57,39 @@ fn run_image() -> RunImage {
     }
 }
 
-const OPTIONS: ExportOptions<'static> =
-    ExportOptions { compression: Compression::Gzip, os: "linux", arch: "amd64", created: 315_532_801, reuse_layers: true };
+const OPTIONS: ExportOptions<'static> = ExportOptions {
+    compression: Compression::Gzip,
+    os: "linux",
+    arch: "amd64",
+    created: 315_532_801,
+    reuse_layers: true,
+};
 
 #[test]
 fn image_runs_the_web_process_as_non_root_through_the_launcher() {
     let dir = tempfile::tempdir().unwrap();
     let store = OciLayout::create(dir.path()).unwrap();
-    let exported = export(&store, &run_image(), &Fixture, output("v1"), &OPTIONS).unwrap();
+    let exported = export(&store, &run_image(), &Fixture, &output("v1"), &OPTIONS).unwrap();
     let config = exported.image.config.config().clone().unwrap();
     assert_eq!(config.user().as_deref(), Some("1000:1000"));
-    assert_eq!(config.entrypoint().clone().unwrap(), vec!["/cnb/process/web".to_string()]);
-    assert_eq!(config.exposed_ports().clone().unwrap(), vec!["8080/tcp".to_string()]);
-    assert_eq!(exported.image.config.created().as_deref(), Some("1980-01-01T00:00:01Z"));
+    assert_eq!(
+        config.entrypoint().clone().unwrap(),
+        vec!["/cnb/process/web".to_string()]
+    );
+    assert_eq!(
+        config.exposed_ports().clone().unwrap(),
+        vec!["8080/tcp".to_string()]
+    );
+    assert_eq!(
+        exported.image.config.created().as_deref(),
+        Some("1980-01-01T00:00:01Z")
+    );
     let labels = exported.image.labels();
     let meta: BuildMetadata = serde_json::from_str(&labels[BUILD_METADATA_LABEL]).unwrap();
-    assert_eq!(meta.processes[0].command, vec!["/layers/test_fixture/app/bin/app".to_string()]);
+    assert_eq!(
+        meta.processes[0].command,
+        vec!["/layers/test_fixture/app/bin/app".to_string()]
+    );
     assert_eq!(exported.layers.len(), 4);
     for layer in &exported.layers {
         assert!(store.has_blob(&layer.record.digest));
@@ -72,11 +100,11 @@ fn image_runs_the_web_process_as_non_root_through_the_launcher() {
 fn a_rebuild_reuses_every_layer_but_the_changed_one() {
     let dir = tempfile::tempdir().unwrap();
     let store = OciLayout::create(dir.path()).unwrap();
-    let first = export(&store, &run_image(), &Fixture, output("v1"), &OPTIONS).unwrap();
-    let same = export(&store, &run_image(), &Fixture, output("v1"), &OPTIONS).unwrap();
+    let first = export(&store, &run_image(), &Fixture, &output("v1"), &OPTIONS).unwrap();
+    let same = export(&store, &run_image(), &Fixture, &output("v1"), &OPTIONS).unwrap();
     assert_eq!(first.image.digest, same.image.digest);
     assert!(same.layers.iter().all(|l| l.reused));
-    let changed = export(&store, &run_image(), &Fixture, output("v2"), &OPTIONS).unwrap();
+    let changed = export(&store, &run_image(), &Fixture, &output("v2"), &OPTIONS).unwrap();
     let reused: Vec<bool> = changed.layers.iter().map(|l| l.reused).collect();
     assert_eq!(reused, vec![true, true, false, true]);
 }

@@ -10,6 +10,8 @@ pub mod export;
 pub mod launcher_binary;
 pub mod metadata;
 
-pub use buildpack::{BuildContext, BuildOutput, Buildpack, BuildpackError, ContributedLayer, ProcessType};
+pub use buildpack::{
+    BuildContext, BuildOutput, Buildpack, BuildpackError, ContributedLayer, ProcessType,
+};
 pub use detect::{DetectError, detect};
 pub use export::{ExportError, ExportOptions, Exported, ExportedLayer, export, export_run_image};

@@ -88,8 +88,13 @@ mod tests {
                 direct: true,
                 buildpack_id: "slipway/go".into(),
             }],
-            buildpacks: vec![BuildpackRef { id: "slipway/go".into(), version: "0.1.0".into() }],
-            launcher: Some(LauncherMetadata { version: "0.1.0".into() }),
+            buildpacks: vec![BuildpackRef {
+                id: "slipway/go".into(),
+                version: "0.1.0".into(),
+            }],
+            launcher: Some(LauncherMetadata {
+                version: "0.1.0".into(),
+            }),
             bom: vec![],
         };
         let text = serde_json::to_string(&meta).unwrap();

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 pub use oci_spec::image::Digest;
 use sha2::{Digest as _, Sha256};
 
-/// The `sha256:<hex>` digest of `bytes`, as OCI descriptors and diff_ids spell it.
+/// The `sha256:<hex>` digest of `bytes`, as OCI descriptors and `diff_ids` spell it.
 #[must_use]
 pub fn sha256_digest(bytes: &[u8]) -> Digest {
     digest_from_hasher(Sha256::new_with_prefix(bytes))
@@ -15,10 +15,11 @@ pub fn sha256_digest(bytes: &[u8]) -> Digest {
 fn digest_from_hasher(hasher: Sha256) -> Digest {
     let text = format!("sha256:{}", hex::encode(hasher.finalize()));
     // A sha256 hex string is always a valid digest; the parse cannot fail.
-    text.parse().unwrap_or_else(|_| unreachable!("sha256 hex is a valid digest"))
+    text.parse()
+        .unwrap_or_else(|_| unreachable!("sha256 hex is a valid digest"))
 }
 
-/// A writer that hashes and counts what passes through it, so that a layer's diff_id or a blob's
+/// A writer that hashes and counts what passes through it, so that a layer's `diff_id` or a blob's
 /// digest is computed in the same pass that writes it.
 pub struct DigestWriter<W> {
     inner: W,
@@ -29,7 +30,11 @@ pub struct DigestWriter<W> {
 impl<W: Write> DigestWriter<W> {
     /// Wraps `inner`; nothing is hashed yet.
     pub fn new(inner: W) -> Self {
-        Self { inner, hasher: Sha256::new(), written: 0 }
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            written: 0,
+        }
     }
 
     /// The digest and byte count of everything written, and the inner writer.

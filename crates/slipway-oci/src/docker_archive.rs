@@ -29,7 +29,12 @@ pub fn write_docker_archive(
     repo_tags: &[String],
     out: impl Write,
 ) -> io::Result<()> {
-    let meta = EntryMeta { mode: 0o644, uid: 0, gid: 0, mtime: reproducible_epoch() };
+    let meta = EntryMeta {
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        mtime: reproducible_epoch(),
+    };
     let mut tar = DeterministicTar::new(out);
     let config_name = format!("{}.json", image.config_descriptor().digest().digest());
     tar.file(&config_name, meta, &image.config_bytes)?;
@@ -37,16 +42,32 @@ pub fn write_docker_archive(
     for layer in image.layers() {
         let name = format!("{}/layer.tar", layer.diff_id.digest());
         let compressed = blobs.read_blob(&layer.digest)?;
-        let tar_bytes = decompress(&compressed, &layer.media_type.to_string(), &layer.digest)?;
-        tar.dir(layer.diff_id.digest(), EntryMeta { mode: 0o755, ..meta })?;
+        let tar_bytes = decompress(&compressed, layer.media_type.as_ref(), &layer.digest)?;
+        tar.dir(
+            layer.diff_id.digest(),
+            EntryMeta {
+                mode: 0o755,
+                ..meta
+            },
+        )?;
         tar.file(&name, meta, &tar_bytes)?;
         layer_names.push(name);
     }
-    let manifest = [ManifestEntry { config: config_name, repo_tags, layers: layer_names }];
+    let manifest = [ManifestEntry {
+        config: config_name,
+        repo_tags,
+        layers: layer_names,
+    }];
     let manifest_json = serde_json::to_vec(&manifest).map_err(io::Error::other)?;
     tar.file("manifest.json", meta, &manifest_json)?;
     tar.finish()?.flush()
 }
+
+/// Media types of uncompressed layers.
+const UNCOMPRESSED: [&str; 2] = [
+    "application/vnd.oci.image.layer.v1.tar",
+    "application/vnd.docker.image.rootfs.diff.tar",
+];
 
 /// The uncompressed tar of a layer blob.
 pub fn decompress(blob: &[u8], media_type: &str, digest: &Digest) -> io::Result<Vec<u8>> {
@@ -59,9 +80,11 @@ pub fn decompress(blob: &[u8], media_type: &str, digest: &Digest) -> io::Result<
         Some(Compression::Zstd) => {
             zstd::stream::copy_decode(blob, &mut out)?;
         }
-        None if media_type.ends_with(".tar") || media_type.ends_with("diff.tar") => out.extend_from_slice(blob),
+        None if UNCOMPRESSED.contains(&media_type) => out.extend_from_slice(blob),
         None => {
-            return Err(io::Error::other(format!("layer {digest} has an unknown media type {media_type}")));
+            return Err(io::Error::other(format!(
+                "layer {digest} has an unknown media type {media_type}"
+            )));
         }
     }
     Ok(out)
@@ -84,8 +107,17 @@ mod tests {
         let uncompressed = builder.build().unwrap();
         let layer = uncompressed.compress(Compression::Zstd).unwrap();
         layout.write_blob(&layer.blob).unwrap();
-        let config = ImageConfigurationBuilder::default().architecture(Arch::Amd64).os(Os::Linux).build().unwrap();
-        let image = Image::assemble(config, &[LayerRecord::of(&layer, "hello")], &BTreeMap::new()).unwrap();
+        let config = ImageConfigurationBuilder::default()
+            .architecture(Arch::Amd64)
+            .os(Os::Linux)
+            .build()
+            .unwrap();
+        let image = Image::assemble(
+            config,
+            &[LayerRecord::of(&layer, "hello")],
+            &BTreeMap::new(),
+        )
+        .unwrap();
 
         let mut out = Vec::new();
         write_docker_archive(&image, &layout, &["localhost/app:latest".into()], &mut out).unwrap();

@@ -46,7 +46,7 @@ pub enum ImageError {
     LayerCount {
         /// Layers in the manifest.
         manifest: usize,
-        /// diff_ids in the config.
+        /// `diff_ids` in the config.
         config: usize,
     },
 }
@@ -112,9 +112,17 @@ impl Image {
         let created = config.created().clone();
         let rootfs = RootFsBuilder::default()
             .typ("layers")
-            .diff_ids(layers.iter().map(|l| l.diff_id.to_string()).collect::<Vec<_>>())
+            .diff_ids(
+                layers
+                    .iter()
+                    .map(|l| l.diff_id.to_string())
+                    .collect::<Vec<_>>(),
+            )
             .build()
-            .map_err(|source| ImageError::Build { what: "rootfs", source })?;
+            .map_err(|source| ImageError::Build {
+                what: "rootfs",
+                source,
+            })?;
         config.set_rootfs(rootfs);
         let history = layers
             .iter()
@@ -126,41 +134,87 @@ impl Image {
                 entry.build()
             })
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| ImageError::Build { what: "history", source })?;
+            .map_err(|source| ImageError::Build {
+                what: "history",
+                source,
+            })?;
         config.set_history(Some(history));
-        let config_bytes = to_canonical_json(&config).map_err(|source| ImageError::Parse { what: "config", source })?;
-        let config_descriptor =
-            Descriptor::new(MediaType::ImageConfig, config_bytes.len() as u64, sha256_digest(&config_bytes));
+        let config_bytes = to_canonical_json(&config).map_err(|source| ImageError::Parse {
+            what: "config",
+            source,
+        })?;
+        let config_descriptor = Descriptor::new(
+            MediaType::ImageConfig,
+            config_bytes.len() as u64,
+            sha256_digest(&config_bytes),
+        );
         let mut builder = ImageManifestBuilder::default()
             .schema_version(2u32)
             .media_type(MediaType::ImageManifest)
             .config(config_descriptor)
-            .layers(layers.iter().map(LayerRecord::descriptor).collect::<Vec<_>>());
+            .layers(
+                layers
+                    .iter()
+                    .map(LayerRecord::descriptor)
+                    .collect::<Vec<_>>(),
+            );
         if !annotations.is_empty() {
-            builder = builder.annotations(annotations.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<HashMap<_, _>>());
+            builder = builder.annotations(
+                annotations
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<HashMap<_, _>>(),
+            );
         }
-        let manifest = builder.build().map_err(|source| ImageError::Build { what: "manifest", source })?;
-        let manifest_bytes =
-            to_canonical_json(&manifest).map_err(|source| ImageError::Parse { what: "manifest", source })?;
-        Ok(Image { digest: sha256_digest(&manifest_bytes), manifest, manifest_bytes, config, config_bytes })
+        let manifest = builder.build().map_err(|source| ImageError::Build {
+            what: "manifest",
+            source,
+        })?;
+        let manifest_bytes = to_canonical_json(&manifest).map_err(|source| ImageError::Parse {
+            what: "manifest",
+            source,
+        })?;
+        Ok(Image {
+            digest: sha256_digest(&manifest_bytes),
+            manifest,
+            manifest_bytes,
+            config,
+            config_bytes,
+        })
     }
 
     /// Parses an image from its stored bytes, checking that the config is the one the manifest
     /// names and that both agree on the layers.
     pub fn from_bytes(manifest_bytes: Vec<u8>, config_bytes: Vec<u8>) -> Result<Image, ImageError> {
-        let manifest: ImageManifest = serde_json::from_slice(&manifest_bytes)
-            .map_err(|source| ImageError::Parse { what: "manifest", source })?;
+        let manifest: ImageManifest =
+            serde_json::from_slice(&manifest_bytes).map_err(|source| ImageError::Parse {
+                what: "manifest",
+                source,
+            })?;
         let expected = manifest.config().digest().clone();
         if sha256_digest(&config_bytes) != expected {
             return Err(ImageError::ConfigDigest { expected });
         }
         let config: ImageConfiguration =
-            serde_json::from_slice(&config_bytes).map_err(|source| ImageError::Parse { what: "config", source })?;
-        let (manifest_layers, config_layers) = (manifest.layers().len(), config.rootfs().diff_ids().len());
+            serde_json::from_slice(&config_bytes).map_err(|source| ImageError::Parse {
+                what: "config",
+                source,
+            })?;
+        let (manifest_layers, config_layers) =
+            (manifest.layers().len(), config.rootfs().diff_ids().len());
         if manifest_layers != config_layers {
-            return Err(ImageError::LayerCount { manifest: manifest_layers, config: config_layers });
+            return Err(ImageError::LayerCount {
+                manifest: manifest_layers,
+                config: config_layers,
+            });
         }
-        Ok(Image { digest: sha256_digest(&manifest_bytes), manifest, manifest_bytes, config, config_bytes })
+        Ok(Image {
+            digest: sha256_digest(&manifest_bytes),
+            manifest,
+            manifest_bytes,
+            config,
+            config_bytes,
+        })
     }
 
     /// The config blob's descriptor.
@@ -172,7 +226,11 @@ impl Image {
     /// The manifest's own descriptor, as an index or a registry lists it.
     #[must_use]
     pub fn manifest_descriptor(&self) -> Descriptor {
-        Descriptor::new(MediaType::ImageManifest, self.manifest_bytes.len() as u64, self.digest.clone())
+        Descriptor::new(
+            MediaType::ImageManifest,
+            self.manifest_bytes.len() as u64,
+            self.digest.clone(),
+        )
     }
 
     /// Each layer's record, with what it holds taken from the config's history.
@@ -194,7 +252,9 @@ impl Image {
                 media_type: descriptor.media_type().clone(),
                 digest: descriptor.digest().clone(),
                 size: descriptor.size(),
-                diff_id: diff_id.parse().unwrap_or_else(|_| descriptor.digest().clone()),
+                diff_id: diff_id
+                    .parse()
+                    .unwrap_or_else(|_| descriptor.digest().clone()),
                 created_by: history.next().unwrap_or_default(),
             })
             .collect()
@@ -214,7 +274,11 @@ impl Image {
     /// Total compressed size: config, manifest and every layer blob.
     #[must_use]
     pub fn total_size(&self) -> u64 {
-        self.manifest.layers().iter().map(Descriptor::size).sum::<u64>()
+        self.manifest
+            .layers()
+            .iter()
+            .map(Descriptor::size)
+            .sum::<u64>()
             + self.config_bytes.len() as u64
             + self.manifest_bytes.len() as u64
     }

@@ -3,12 +3,21 @@ use crate::layer::{Compression, LayerBuilder};
 use oci_spec::image::{Arch, ConfigBuilder, ImageConfigurationBuilder, Os};
 
 fn config(label_order: &[&str]) -> ImageConfiguration {
-    let labels: HashMap<String, String> = label_order.iter().map(|k| ((*k).to_string(), format!("v-{k}"))).collect();
+    let labels: HashMap<String, String> = label_order
+        .iter()
+        .map(|k| ((*k).to_string(), format!("v-{k}")))
+        .collect();
     ImageConfigurationBuilder::default()
         .architecture(Arch::Amd64)
         .os(Os::Linux)
         .created("1980-01-01T00:00:01Z")
-        .config(ConfigBuilder::default().user("1000:1000").labels(labels).build().unwrap())
+        .config(
+            ConfigBuilder::default()
+                .user("1000:1000")
+                .labels(labels)
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap()
 }
@@ -16,13 +25,20 @@ fn config(label_order: &[&str]) -> ImageConfiguration {
 fn layers() -> Vec<LayerRecord> {
     let mut builder = LayerBuilder::with_epoch(315_532_801);
     builder.file("hello.txt", 0o644, "hello\n");
-    let layer = builder.build().unwrap().compress(Compression::Gzip).unwrap();
+    let layer = builder
+        .build()
+        .unwrap()
+        .compress(Compression::Gzip)
+        .unwrap();
     vec![LayerRecord::of(&layer, "slipway: greeting")]
 }
 
 #[test]
 fn assembly_does_not_depend_on_map_order() {
-    let annotations = BTreeMap::from([("org.opencontainers.image.title".to_string(), "t".to_string())]);
+    let annotations = BTreeMap::from([(
+        "org.opencontainers.image.title".to_string(),
+        "t".to_string(),
+    )]);
     let a = Image::assemble(config(&["a", "b", "c", "d", "e"]), &layers(), &annotations).unwrap();
     let b = Image::assemble(config(&["e", "d", "c", "b", "a"]), &layers(), &annotations).unwrap();
     assert_eq!(a.digest, b.digest);
@@ -32,7 +48,8 @@ fn assembly_does_not_depend_on_map_order() {
 #[test]
 fn stored_bytes_parse_back_with_layer_history() {
     let image = Image::assemble(config(&["x"]), &layers(), &BTreeMap::new()).unwrap();
-    let parsed = Image::from_bytes(image.manifest_bytes.clone(), image.config_bytes.clone()).unwrap();
+    let parsed =
+        Image::from_bytes(image.manifest_bytes.clone(), image.config_bytes.clone()).unwrap();
     assert_eq!(parsed.digest, image.digest);
     assert_eq!(parsed.layers(), layers());
     assert_eq!(parsed.labels().get("x").map(String::as_str), Some("v-x"));
@@ -51,7 +68,13 @@ fn a_config_that_does_not_match_the_manifest_is_refused() {
 #[test]
 fn golden_digest_of_the_fixture_image() {
     let image = Image::assemble(config(&["b", "a"]), &layers(), &BTreeMap::new()).unwrap();
-    assert_eq!(image.digest.to_string(), GOLDEN_IMAGE, "{}", String::from_utf8_lossy(&image.manifest_bytes));
+    assert_eq!(
+        image.digest.to_string(),
+        GOLDEN_IMAGE,
+        "{}",
+        String::from_utf8_lossy(&image.manifest_bytes)
+    );
 }
 
-const GOLDEN_IMAGE: &str = "sha256:ca496756ae967453e46bf821c20bd3122f8a47f76d9016eeb5ee6afafd91e087";
+const GOLDEN_IMAGE: &str =
+    "sha256:ca496756ae967453e46bf821c20bd3122f8a47f76d9016eeb5ee6afafd91e087";

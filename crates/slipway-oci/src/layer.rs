@@ -88,9 +88,18 @@ enum Contents {
 
 #[derive(Debug, Clone)]
 enum Entry {
-    Dir { mode: u32, owner: (u64, u64) },
-    File { mode: u32, owner: (u64, u64), contents: Contents },
-    Symlink { target: String },
+    Dir {
+        mode: u32,
+        owner: (u64, u64),
+    },
+    File {
+        mode: u32,
+        owner: (u64, u64),
+        contents: Contents,
+    },
+    Symlink {
+        target: String,
+    },
 }
 
 /// Collects the entries of one layer, keyed by their path in the image.
@@ -119,7 +128,10 @@ impl LayerBuilder {
     /// An empty layer with an explicit mtime for every entry (tests pin it).
     #[must_use]
     pub fn with_epoch(epoch: u64) -> Self {
-        Self { entries: BTreeMap::new(), epoch }
+        Self {
+            entries: BTreeMap::new(),
+            epoch,
+        }
     }
 
     /// Whether no entry has been added.
@@ -135,28 +147,47 @@ impl LayerBuilder {
 
     /// A directory with an explicit owner, e.g. the app user's home.
     pub fn dir_owned(&mut self, path: &str, mode: u32, owner: (u64, u64)) -> &mut Self {
-        self.entries.insert(normalise(path), Entry::Dir { mode, owner });
+        self.entries
+            .insert(normalise(path), Entry::Dir { mode, owner });
         self
     }
 
     /// A root-owned file with in-memory contents.
     pub fn file(&mut self, path: &str, mode: u32, contents: impl Into<Vec<u8>>) -> &mut Self {
         let contents = Contents::Bytes(contents.into());
-        self.entries.insert(normalise(path), Entry::File { mode, owner: ROOT, contents });
+        self.entries.insert(
+            normalise(path),
+            Entry::File {
+                mode,
+                owner: ROOT,
+                contents,
+            },
+        );
         self
     }
 
     /// A root-owned file read from the host when the layer is built; its mode is normalised.
     pub fn host_file(&mut self, path: &str, host_path: &Path, mode: u32) -> &mut Self {
         let contents = Contents::HostFile(host_path.to_path_buf());
-        self.entries.insert(normalise(path), Entry::File { mode, owner: ROOT, contents });
+        self.entries.insert(
+            normalise(path),
+            Entry::File {
+                mode,
+                owner: ROOT,
+                contents,
+            },
+        );
         self
     }
 
     /// A symbolic link.
     pub fn symlink(&mut self, path: &str, target: &str) -> &mut Self {
-        self.entries
-            .insert(normalise(path), Entry::Symlink { target: target.to_string() });
+        self.entries.insert(
+            normalise(path),
+            Entry::Symlink {
+                target: target.to_string(),
+            },
+        );
         self
     }
 
@@ -165,7 +196,10 @@ impl LayerBuilder {
     /// sockets, fifos and devices are skipped.
     pub fn host_tree(&mut self, host_dir: &Path, image_dir: &str) -> Result<&mut Self, LayerError> {
         self.dir(image_dir, 0o755);
-        let read_err = |source| LayerError::Read { path: host_dir.to_path_buf(), source };
+        let read_err = |source| LayerError::Read {
+            path: host_dir.to_path_buf(),
+            source,
+        };
         let mut children: Vec<_> = fs::read_dir(host_dir)
             .map_err(read_err)?
             .collect::<Result<_, _>>()
@@ -175,16 +209,24 @@ impl LayerBuilder {
             let host_path = child.path();
             let name = child.file_name().to_string_lossy().into_owned();
             let image_path = format!("{}/{name}", image_dir.trim_end_matches('/'));
-            let meta = fs::symlink_metadata(&host_path)
-                .map_err(|source| LayerError::Read { path: host_path.clone(), source })?;
+            let meta = fs::symlink_metadata(&host_path).map_err(|source| LayerError::Read {
+                path: host_path.clone(),
+                source,
+            })?;
             if meta.is_dir() {
                 self.host_tree(&host_path, &image_path)?;
             } else if meta.is_symlink() {
-                let target = fs::read_link(&host_path)
-                    .map_err(|source| LayerError::Read { path: host_path.clone(), source })?;
+                let target = fs::read_link(&host_path).map_err(|source| LayerError::Read {
+                    path: host_path.clone(),
+                    source,
+                })?;
                 self.symlink(&image_path, &target.to_string_lossy());
             } else if meta.is_file() {
-                self.host_file(&image_path, &host_path, normal_file_mode(meta.permissions().mode()));
+                self.host_file(
+                    &image_path,
+                    &host_path,
+                    normal_file_mode(meta.permissions().mode()),
+                );
             }
         }
         Ok(self)
@@ -199,7 +241,10 @@ impl LayerBuilder {
         }
         let writer = tar.finish().map_err(LayerError::Write)?;
         let (diff_id, _, bytes) = writer.finish();
-        Ok(UncompressedLayer { tar: bytes, diff_id })
+        Ok(UncompressedLayer {
+            tar: bytes,
+            diff_id,
+        })
     }
 
     fn write_entry(
@@ -208,18 +253,37 @@ impl LayerBuilder {
         path: &str,
         entry: &Entry,
     ) -> Result<(), LayerError> {
-        let meta = |mode: u32, (uid, gid): (u64, u64)| EntryMeta { mode, uid, gid, mtime: self.epoch };
+        let meta = |mode: u32, (uid, gid): (u64, u64)| EntryMeta {
+            mode,
+            uid,
+            gid,
+            mtime: self.epoch,
+        };
         match entry {
-            Entry::Dir { mode, owner } => tar.dir(path, meta(*mode, *owner)).map_err(LayerError::Write),
-            Entry::Symlink { target } => tar.symlink(path, meta(0o777, ROOT), target).map_err(LayerError::Write),
-            Entry::File { mode, owner, contents } => {
+            Entry::Dir { mode, owner } => tar
+                .dir(path, meta(*mode, *owner))
+                .map_err(LayerError::Write),
+            Entry::Symlink { target } => tar
+                .symlink(path, meta(0o777, ROOT), target)
+                .map_err(LayerError::Write),
+            Entry::File {
+                mode,
+                owner,
+                contents,
+            } => {
                 let data = match contents {
                     Contents::Bytes(bytes) => std::borrow::Cow::Borrowed(bytes.as_slice()),
-                    Contents::HostFile(host) => std::borrow::Cow::Owned(
-                        fs::read(host).map_err(|source| LayerError::Read { path: host.clone(), source })?,
-                    ),
+                    Contents::HostFile(host) => {
+                        std::borrow::Cow::Owned(fs::read(host).map_err(|source| {
+                            LayerError::Read {
+                                path: host.clone(),
+                                source,
+                            }
+                        })?)
+                    }
                 };
-                tar.file(path, meta(*mode, *owner), &data).map_err(LayerError::Write)
+                tar.file(path, meta(*mode, *owner), &data)
+                    .map_err(LayerError::Write)
             }
         }
     }
@@ -232,7 +296,10 @@ impl LayerBuilder {
             let mut parent = Path::new(path).parent();
             while let Some(dir) = parent.filter(|p| !p.as_os_str().is_empty()) {
                 all.entry(dir.to_string_lossy().into_owned())
-                    .or_insert(Entry::Dir { mode: 0o755, owner: ROOT });
+                    .or_insert(Entry::Dir {
+                        mode: 0o755,
+                        owner: ROOT,
+                    });
                 parent = dir.parent();
             }
         }
@@ -250,7 +317,7 @@ fn normalise(path: &str) -> String {
     path.trim_start_matches("./").trim_matches('/').to_string()
 }
 
-/// A layer's tar before compression, with its diff_id (the digest of the tar itself).
+/// A layer's tar before compression, with its `diff_id` (the digest of the tar itself).
 #[derive(Debug, Clone)]
 pub struct UncompressedLayer {
     /// The tar bytes.
@@ -281,14 +348,20 @@ fn gzip(data: &[u8]) -> io::Result<Vec<u8>> {
     let mut encoder = flate2::GzBuilder::new()
         .mtime(0)
         .operating_system(255)
-        .write(Vec::with_capacity(data.len() / 2), flate2::Compression::new(GZIP_LEVEL));
+        .write(
+            Vec::with_capacity(data.len() / 2),
+            flate2::Compression::new(GZIP_LEVEL),
+        );
     encoder.write_all(data)?;
     encoder.finish()
 }
 
 /// Compresses several layers at once, one thread each: compression dominates a build's CPU time
 /// and layers are independent. Results keep the input order.
-pub fn compress_all(layers: &[&UncompressedLayer], compression: Compression) -> Result<Vec<Layer>, LayerError> {
+pub fn compress_all(
+    layers: &[&UncompressedLayer],
+    compression: Compression,
+) -> Result<Vec<Layer>, LayerError> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = layers
             .iter()
@@ -296,7 +369,10 @@ pub fn compress_all(layers: &[&UncompressedLayer], compression: Compression) -> 
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     })
 }

@@ -75,13 +75,19 @@ pub struct OciLayout {
 }
 
 fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> LayoutError + 'a {
-    move |source| LayoutError::Io { action, path: path.to_path_buf(), source }
+    move |source| LayoutError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 impl OciLayout {
     /// Opens the layout at `root`, creating the directory, `oci-layout` and an empty index as needed.
     pub fn create(root: &Path) -> Result<Self, LayoutError> {
-        let layout = Self { root: root.to_path_buf() };
+        let layout = Self {
+            root: root.to_path_buf(),
+        };
         fs::create_dir_all(layout.blob_dir()).map_err(io_err("creating", root))?;
         let marker = root.join("oci-layout");
         if !marker.exists() {
@@ -101,7 +107,9 @@ impl OciLayout {
         if !root.join("oci-layout").is_file() {
             return Err(LayoutError::NotALayout(root.to_path_buf()));
         }
-        Ok(Self { root: root.to_path_buf() })
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
     }
 
     /// The layout's directory.
@@ -136,7 +144,11 @@ impl OciLayout {
 
     /// Writes an image's config and manifest blobs (its layers must already be there) and names it
     /// in the index with `annotations`; an entry with the same ref name is replaced.
-    pub fn put_image(&self, image: &Image, annotations: &BTreeMap<String, String>) -> Result<(), LayoutError> {
+    pub fn put_image(
+        &self,
+        image: &Image,
+        annotations: &BTreeMap<String, String>,
+    ) -> Result<(), LayoutError> {
         self.write_blob(&image.config_bytes)?;
         self.write_blob(&image.manifest_bytes)?;
         let mut descriptor = image.manifest_descriptor();
@@ -147,7 +159,10 @@ impl OciLayout {
         self.update_index(|entries| {
             entries.retain(|e| name.is_none() || e.name != name);
             entries.retain(|e| !(e.name.is_none() && e.descriptor.digest() == descriptor.digest()));
-            entries.push(IndexEntry { descriptor: descriptor.clone(), name: name.clone() });
+            entries.push(IndexEntry {
+                descriptor: descriptor.clone(),
+                name: name.clone(),
+            });
         })
     }
 
@@ -166,12 +181,16 @@ impl OciLayout {
     pub fn entries(&self) -> Result<Vec<IndexEntry>, LayoutError> {
         let path = self.index_path();
         let bytes = fs::read(&path).map_err(io_err("reading", &path))?;
-        let index: ImageIndex = serde_json::from_slice(&bytes).map_err(|e| LayoutError::Index(path.clone(), e))?;
+        let index: ImageIndex =
+            serde_json::from_slice(&bytes).map_err(|e| LayoutError::Index(path.clone(), e))?;
         Ok(index
             .manifests()
             .iter()
             .map(|d| IndexEntry {
-                name: d.annotations().as_ref().and_then(|a| a.get(REF_NAME).cloned()),
+                name: d
+                    .annotations()
+                    .as_ref()
+                    .and_then(|a| a.get(REF_NAME).cloned()),
                 descriptor: d.clone(),
             })
             .collect())
@@ -179,21 +198,38 @@ impl OciLayout {
 
     /// The manifest descriptor named `name`, if the index has it.
     pub fn find(&self, name: &str) -> Result<Option<Descriptor>, LayoutError> {
-        Ok(self.entries()?.into_iter().find(|e| e.name.as_deref() == Some(name)).map(|e| e.descriptor))
+        Ok(self
+            .entries()?
+            .into_iter()
+            .find(|e| e.name.as_deref() == Some(name))
+            .map(|e| e.descriptor))
     }
 
     /// Reads and verifies the image whose manifest is `digest`.
     pub fn load_image(&self, digest: &Digest) -> Result<Image, LayoutError> {
         let manifest_bytes = self.read_verified(digest)?;
         let manifest: oci_spec::image::ImageManifest = serde_json::from_slice(&manifest_bytes)
-            .map_err(|e| LayoutError::Image(digest.clone(), ImageError::Parse { what: "manifest", source: e }))?;
+            .map_err(|e| {
+                LayoutError::Image(
+                    digest.clone(),
+                    ImageError::Parse {
+                        what: "manifest",
+                        source: e,
+                    },
+                )
+            })?;
         let config_bytes = self.read_verified(manifest.config().digest())?;
-        Image::from_bytes(manifest_bytes, config_bytes).map_err(|e| LayoutError::Image(digest.clone(), e))
+        Image::from_bytes(manifest_bytes, config_bytes)
+            .map_err(|e| LayoutError::Image(digest.clone(), e))
     }
 
     /// Copies every blob of `image` that this layout lacks from `source`; returns how many were
     /// copied and their total size.
-    pub fn copy_blobs_from(&self, image: &Image, source: &dyn BlobSource) -> Result<(usize, u64), LayoutError> {
+    pub fn copy_blobs_from(
+        &self,
+        image: &Image,
+        source: &dyn BlobSource,
+    ) -> Result<(usize, u64), LayoutError> {
         let mut copied = (0, 0);
         for descriptor in image.manifest.layers() {
             if self.has_blob(descriptor.digest()) {
@@ -213,7 +249,11 @@ impl OciLayout {
         let bytes = fs::read(&path).map_err(io_err("reading", &path))?;
         let actual = sha256_digest(&bytes);
         if &actual != digest {
-            return Err(LayoutError::Corrupt { layout: self.root.clone(), digest: digest.clone(), actual });
+            return Err(LayoutError::Corrupt {
+                layout: self.root.clone(),
+                digest: digest.clone(),
+                actual,
+            });
         }
         Ok(bytes)
     }
@@ -221,7 +261,11 @@ impl OciLayout {
     /// The blob already made from the uncompressed layer `diff_id` with `compression`, if this
     /// layout has one: an unchanged layer is never compressed twice.
     #[must_use]
-    pub fn compressed_layer(&self, diff_id: &Digest, compression: Compression) -> Option<(Digest, u64)> {
+    pub fn compressed_layer(
+        &self,
+        diff_id: &Digest,
+        compression: Compression,
+    ) -> Option<(Digest, u64)> {
         let text = fs::read_to_string(self.diff_id_path(diff_id, compression)).ok()?;
         let (digest, size) = text.trim().split_once(' ')?;
         let digest: Digest = digest.parse().ok()?;
@@ -245,12 +289,20 @@ impl OciLayout {
     }
 
     fn diff_id_path(&self, diff_id: &Digest, compression: Compression) -> PathBuf {
-        self.root.join("slipway-diff-ids").join(compression.name()).join(diff_id.digest())
+        self.root
+            .join("slipway-diff-ids")
+            .join(compression.name())
+            .join(diff_id.digest())
     }
 
     fn lock_index(&self) -> Result<File, LayoutError> {
         let path = self.root.join("index.json.lock");
-        let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(io_err("opening", &path))?;
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_err("opening", &path))?;
         file.lock().map_err(io_err("locking", &path))?;
         Ok(file)
     }
@@ -266,10 +318,20 @@ impl OciLayout {
         let index: ImageIndex = ImageIndexBuilder::default()
             .schema_version(2u32)
             .media_type(MediaType::ImageIndex)
-            .manifests(entries.iter().map(|e| e.descriptor.clone()).collect::<Vec<_>>())
+            .manifests(
+                entries
+                    .iter()
+                    .map(|e| e.descriptor.clone())
+                    .collect::<Vec<_>>(),
+            )
             .build()
-            .map_err(|e| LayoutError::Io { action: "building the index of", path: self.root.clone(), source: io::Error::other(e) })?;
-        let bytes = to_canonical_json(&index).map_err(|e| LayoutError::Index(self.index_path(), e))?;
+            .map_err(|e| LayoutError::Io {
+                action: "building the index of",
+                path: self.root.clone(),
+                source: io::Error::other(e),
+            })?;
+        let bytes =
+            to_canonical_json(&index).map_err(|e| LayoutError::Index(self.index_path(), e))?;
         atomic_write(&self.index_path(), &bytes)
     }
 }
@@ -288,10 +350,17 @@ impl BlobSource for OciLayout {
 /// so that `path` holds either its old content or all of the new one, even after a crash.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), LayoutError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir).map_err(io_err("creating a file in", dir))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(io_err("creating a file in", dir))?;
     temp.write_all(bytes).map_err(io_err("writing", path))?;
     temp.as_file().sync_all().map_err(io_err("writing", path))?;
-    temp.persist(path).map_err(|e| LayoutError::Io { action: "renaming into", path: path.to_path_buf(), source: e.error })?;
+    temp.persist(path).map_err(|e| LayoutError::Io {
+        action: "renaming into",
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
     Ok(())
 }
 

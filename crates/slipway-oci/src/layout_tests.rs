@@ -6,9 +6,17 @@ use oci_spec::image::{Arch, ImageConfigurationBuilder, Os};
 fn image_in(layout: &OciLayout, text: &str) -> Image {
     let mut builder = LayerBuilder::with_epoch(1);
     builder.file("a.txt", 0o644, text);
-    let layer = builder.build().unwrap().compress(Compression::Gzip).unwrap();
+    let layer = builder
+        .build()
+        .unwrap()
+        .compress(Compression::Gzip)
+        .unwrap();
     layout.write_blob(&layer.blob).unwrap();
-    let config = ImageConfigurationBuilder::default().architecture(Arch::Amd64).os(Os::Linux).build().unwrap();
+    let config = ImageConfigurationBuilder::default()
+        .architecture(Arch::Amd64)
+        .os(Os::Linux)
+        .build()
+        .unwrap();
     Image::assemble(config, &[LayerRecord::of(&layer, "a")], &BTreeMap::new()).unwrap()
 }
 
@@ -21,10 +29,15 @@ fn an_image_put_by_name_loads_back() {
     let dir = tempfile::tempdir().unwrap();
     let layout = OciLayout::create(dir.path()).unwrap();
     let image = image_in(&layout, "one");
-    layout.put_image(&image, &named("example.com/app:latest")).unwrap();
+    layout
+        .put_image(&image, &named("example.com/app:latest"))
+        .unwrap();
     let found = layout.find("example.com/app:latest").unwrap().unwrap();
     assert_eq!(found.digest(), &image.digest);
-    let loaded = OciLayout::open(dir.path()).unwrap().load_image(&image.digest).unwrap();
+    let loaded = OciLayout::open(dir.path())
+        .unwrap()
+        .load_image(&image.digest)
+        .unwrap();
     assert_eq!(loaded.manifest_bytes, image.manifest_bytes);
 }
 
@@ -32,7 +45,9 @@ fn an_image_put_by_name_loads_back() {
 fn putting_a_name_again_replaces_the_entry() {
     let dir = tempfile::tempdir().unwrap();
     let layout = OciLayout::create(dir.path()).unwrap();
-    layout.put_image(&image_in(&layout, "one"), &named("app")).unwrap();
+    layout
+        .put_image(&image_in(&layout, "one"), &named("app"))
+        .unwrap();
     let second = image_in(&layout, "two");
     layout.put_image(&second, &named("app")).unwrap();
     let entries = layout.entries().unwrap();
@@ -61,7 +76,9 @@ fn concurrent_writers_keep_every_name() {
             let layout = layout.clone();
             s.spawn(move || {
                 let image = image_in(&layout, &format!("content {i}"));
-                layout.put_image(&image, &named(&format!("app{i}"))).unwrap();
+                layout
+                    .put_image(&image, &named(&format!("app{i}")))
+                    .unwrap();
             });
         }
     });
@@ -74,8 +91,13 @@ fn compressed_layer_lookup_needs_the_blob() {
     let layout = OciLayout::create(dir.path()).unwrap();
     let diff_id = sha256_digest(b"tar");
     let digest = layout.write_blob(b"blob").unwrap();
-    layout.remember_compressed_layer(&diff_id, Compression::Gzip, &digest, 4).unwrap();
-    assert_eq!(layout.compressed_layer(&diff_id, Compression::Gzip), Some((digest.clone(), 4)));
+    layout
+        .remember_compressed_layer(&diff_id, Compression::Gzip, &digest, 4)
+        .unwrap();
+    assert_eq!(
+        layout.compressed_layer(&diff_id, Compression::Gzip),
+        Some((digest.clone(), 4))
+    );
     assert_eq!(layout.compressed_layer(&diff_id, Compression::Zstd), None);
     fs::remove_file(layout.blob_path(&digest)).unwrap();
     assert_eq!(layout.compressed_layer(&diff_id, Compression::Gzip), None);

@@ -1,7 +1,7 @@
 //! The OCI side of slipway: digests, canonical JSON, deterministic layers, image assembly, and the
 //! two file formats images are written in (an OCI image layout and a docker-archive tar).
 //!
-//! Every other crate passes the same few values around: a [`Layer`] (its bytes, diff_id, digest and
+//! Every other crate passes the same few values around: a [`Layer`] (its bytes, `diff_id`, digest and
 //! media type), an [`Image`] (manifest and config, with the exact bytes their digests were taken
 //! of), and a [`BlobSource`] to read blobs from. Nothing here does network I/O.
 

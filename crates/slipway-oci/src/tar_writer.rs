@@ -43,7 +43,9 @@ pub struct DeterministicTar<W: Write> {
 impl<W: Write> DeterministicTar<W> {
     /// Starts an archive; nothing is written until the first entry.
     pub fn new(inner: W) -> Self {
-        Self { builder: Builder::new(inner) }
+        Self {
+            builder: Builder::new(inner),
+        }
     }
 
     /// A directory entry; `path` has no leading `/`.

@@ -8,8 +8,8 @@ use oci_client::manifest::{
     OCI_IMAGE_MEDIA_TYPE,
 };
 use oci_client::{Reference, RegistryOperation};
-use slipway_oci::oci_spec::image::{Arch, Descriptor, ImageIndex, Os};
-use slipway_oci::{BlobSource, Digest, Image, OciLayout, sha256_digest};
+use slipway_oci::oci_spec::image::{Arch, Descriptor, ImageIndex, ImageManifest, Os};
+use slipway_oci::{BlobSource, Digest, Image, ImageError, OciLayout, sha256_digest};
 
 use crate::client::RegistryClient;
 use crate::error::RegistryError;
@@ -28,8 +28,11 @@ const CONCURRENT_LAYERS: usize = 4;
 /// What a fetched manifest is.
 #[derive(Debug, PartialEq, Eq)]
 enum ManifestKind {
+    /// A single image's manifest.
     Image,
-    Index,
+    /// An index or manifest list, with its media type.
+    Index(String),
+    /// Anything else, with its media type.
     Other(String),
 }
 
@@ -40,26 +43,21 @@ impl RegistryClient {
     pub async fn pull(&self, into: &OciLayout) -> Result<Image, RegistryError> {
         self.authenticate(RegistryOperation::Pull).await?;
         let (manifest_bytes, reference) = self.fetch_image_manifest().await?;
-        let shown = self.reference.whole();
-        let manifest: slipway_oci::oci_spec::image::ImageManifest =
+        let invalid = |source| RegistryError::InvalidImage {
+            reference: reference.whole(),
+            source,
+        };
+        let manifest: ImageManifest =
             serde_json::from_slice(&manifest_bytes).map_err(|source| {
-                RegistryError::InvalidImage {
-                    reference: shown.clone(),
-                    source: slipway_oci::ImageError::Parse {
-                        what: "manifest",
-                        source,
-                    },
-                }
+                invalid(ImageError::Parse {
+                    what: "manifest",
+                    source,
+                })
             })?;
         let config_bytes = self
             .fetch_blob(&reference, manifest.config().digest(), into)
             .await?;
-        let image = Image::from_bytes(manifest_bytes, config_bytes).map_err(|source| {
-            RegistryError::InvalidImage {
-                reference: shown.clone(),
-                source,
-            }
-        })?;
+        let image = Image::from_bytes(manifest_bytes, config_bytes).map_err(invalid)?;
         stream::iter(image.manifest.layers())
             .filter(|layer| std::future::ready(!into.has_blob(layer.digest())))
             .map(|layer| async {
@@ -78,51 +76,46 @@ impl RegistryClient {
         Ok(image)
     }
 
-    /// The image manifest's bytes, and the reference (by digest, when an index was resolved) its
-    /// blobs are fetched through.
+    /// The image manifest's bytes, and the reference by digest its blobs are fetched through. For
+    /// an index, that is the linux/amd64 image's manifest.
     async fn fetch_image_manifest(&self) -> Result<(Vec<u8>, Reference), RegistryError> {
         let (bytes, digest) = self.fetch_manifest(&self.reference).await?;
-        match manifest_kind(&bytes) {
-            ManifestKind::Image => Ok((bytes, self.reference.clone_with_digest(digest))),
-            ManifestKind::Index => {
-                let shown = self.reference.whole();
-                let index: ImageIndex = serde_json::from_slice(&bytes).map_err(|source| {
-                    RegistryError::InvalidImage {
-                        reference: shown.clone(),
-                        source: slipway_oci::ImageError::Parse {
-                            what: "index",
-                            source,
-                        },
-                    }
-                })?;
-                let chosen =
-                    select_platform(&index, &Os::Linux, &Arch::Amd64).ok_or_else(|| {
-                        RegistryError::NoMatchingPlatform {
-                            reference: shown.clone(),
-                            platform: "linux/amd64".into(),
-                        }
-                    })?;
-                let by_digest = self
-                    .reference
-                    .clone_with_digest(chosen.digest().to_string());
-                let (bytes, _) = self.fetch_manifest(&by_digest).await?;
-                match manifest_kind(&bytes) {
-                    ManifestKind::Image => Ok((bytes, by_digest)),
-                    ManifestKind::Index => Err(RegistryError::NotAnImage {
-                        reference: by_digest.whole(),
-                        media_type: "a nested index".into(),
-                    }),
-                    ManifestKind::Other(media_type) => Err(RegistryError::NotAnImage {
-                        reference: by_digest.whole(),
-                        media_type,
-                    }),
-                }
+        let chosen = match manifest_kind(&bytes) {
+            ManifestKind::Image => return Ok((bytes, self.reference.clone_with_digest(digest))),
+            ManifestKind::Index(_) => self.choose_platform(&bytes)?,
+            ManifestKind::Other(media_type) => {
+                return Err(not_an_image(&self.reference, media_type));
             }
-            ManifestKind::Other(media_type) => Err(RegistryError::NotAnImage {
-                reference: self.reference.whole(),
-                media_type,
-            }),
+        };
+        let (bytes, _) = self.fetch_manifest(&chosen).await?;
+        match manifest_kind(&bytes) {
+            ManifestKind::Image => Ok((bytes, chosen)),
+            ManifestKind::Index(media_type) | ManifestKind::Other(media_type) => {
+                Err(not_an_image(&chosen, media_type))
+            }
         }
+    }
+
+    /// The reference, by digest, of the linux/amd64 image the index `bytes` lists.
+    fn choose_platform(&self, bytes: &[u8]) -> Result<Reference, RegistryError> {
+        let reference = self.reference.whole();
+        let index: ImageIndex =
+            serde_json::from_slice(bytes).map_err(|source| RegistryError::InvalidImage {
+                reference: reference.clone(),
+                source: ImageError::Parse {
+                    what: "index",
+                    source,
+                },
+            })?;
+        let chosen = select_platform(&index, &Os::Linux, &Arch::Amd64).ok_or(
+            RegistryError::NoMatchingPlatform {
+                reference,
+                platform: "linux/amd64".into(),
+            },
+        )?;
+        Ok(self
+            .reference
+            .clone_with_digest(chosen.digest().to_string()))
     }
 
     /// A manifest's bytes and digest (oci-client checks them against the registry's
@@ -212,13 +205,24 @@ fn manifest_kind(bytes: &[u8]) -> ManifestKind {
     };
     match value.get("mediaType").and_then(serde_json::Value::as_str) {
         Some(OCI_IMAGE_MEDIA_TYPE | IMAGE_MANIFEST_MEDIA_TYPE) => ManifestKind::Image,
-        Some(OCI_IMAGE_INDEX_MEDIA_TYPE | IMAGE_MANIFEST_LIST_MEDIA_TYPE) => ManifestKind::Index,
+        Some(index @ (OCI_IMAGE_INDEX_MEDIA_TYPE | IMAGE_MANIFEST_LIST_MEDIA_TYPE)) => {
+            ManifestKind::Index(index.to_owned())
+        }
         Some(other) => ManifestKind::Other(other.to_owned()),
-        None if value.get("manifests").is_some() => ManifestKind::Index,
+        None if value.get("manifests").is_some() => {
+            ManifestKind::Index(OCI_IMAGE_INDEX_MEDIA_TYPE.to_owned())
+        }
         None if value.get("config").is_some() && value.get("layers").is_some() => {
             ManifestKind::Image
         }
         None => ManifestKind::Other("unknown".into()),
+    }
+}
+
+fn not_an_image(reference: &Reference, media_type: String) -> RegistryError {
+    RegistryError::NotAnImage {
+        reference: reference.whole(),
+        media_type,
     }
 }
 
@@ -268,10 +272,11 @@ mod tests {
 
     #[test]
     fn manifests_and_indexes_are_told_apart() {
-        assert_eq!(manifest_kind(INDEX.as_bytes()), ManifestKind::Index);
+        let oci_index = ManifestKind::Index(OCI_IMAGE_INDEX_MEDIA_TYPE.into());
+        assert_eq!(manifest_kind(INDEX.as_bytes()), oci_index);
         assert_eq!(
             manifest_kind(br#"{"schemaVersion":2,"manifests":[]}"#),
-            ManifestKind::Index
+            oci_index
         );
         assert_eq!(
             manifest_kind(

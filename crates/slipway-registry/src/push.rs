@@ -183,10 +183,9 @@ impl RegistryClient {
         progress: &dyn Fn(PushEvent),
     ) -> Result<bool, RegistryError> {
         let action = format!("checking for blob {digest} in {}", self.reference.whole());
-        let digest = digest.to_string();
         self.retry
             .run(
-                || self.client.blob_exists(&self.reference, &digest),
+                || self.client.blob_exists(&self.reference, digest.as_ref()),
                 retrying(progress, &action),
             )
             .await
@@ -198,7 +197,7 @@ impl RegistryClient {
     async fn mount(&self, digest: &Digest, from: &Reference) -> bool {
         match self
             .client
-            .mount_blob(&self.reference, from, &digest.to_string())
+            .mount_blob(&self.reference, from, digest.as_ref())
             .await
         {
             Ok(()) => true,
@@ -217,12 +216,11 @@ impl RegistryClient {
         progress: &dyn Fn(PushEvent),
     ) -> Result<(), RegistryError> {
         let action = format!("uploading blob {digest} to {}", self.reference.whole());
-        let digest = digest.to_string();
         self.retry
             .run(
                 || {
                     self.client
-                        .push_blob(&self.reference, data.clone(), &digest)
+                        .push_blob(&self.reference, data.clone(), digest.as_ref())
                 },
                 retrying(progress, &action),
             )

@@ -28,5 +28,7 @@ pub fn find_host_ca_bundle() -> Result<PathBuf, CaBundleError> {
         .into_iter()
         .chain(BUNDLE_PATHS.iter().map(PathBuf::from))
         .find(|p| p.is_file())
-        .ok_or_else(|| CaBundleError::NotFound { tried: BUNDLE_PATHS.join(", ") })
+        .ok_or_else(|| CaBundleError::NotFound {
+            tried: BUNDLE_PATHS.join(", "),
+        })
 }

@@ -105,12 +105,21 @@ fn scratch(options: &StackOptions) -> Result<RunImage, StackError> {
         Some(path) => path.clone(),
         None => find_host_ca_bundle()?,
     };
-    let layer = scratch_layer(&bundle).map_err(|source| StackError::Layer { stack: "scratch".into(), source })?;
+    let layer = scratch_layer(&bundle).map_err(|source| StackError::Layer {
+        stack: "scratch".into(),
+        source,
+    })?;
     Ok(RunImage {
         stack: "scratch".into(),
         name: "slipway/stack-scratch".into(),
-        layers: vec![(layer, "stack scratch: user cnb (1000:1000), /tmp, CA certificates".into())],
-        env: vec![("PATH".into(), "/cnb/process:/cnb/lifecycle:/usr/local/bin:/usr/bin:/bin".into())],
+        layers: vec![(
+            layer,
+            "stack scratch: user cnb (1000:1000), /tmp, CA certificates".into(),
+        )],
+        env: vec![(
+            "PATH".into(),
+            "/cnb/process:/cnb/lifecycle:/usr/local/bin:/usr/bin:/bin".into(),
+        )],
         user: format!("{APP_UID}:{APP_GID}"),
     })
 }
@@ -119,7 +128,11 @@ fn scratch_layer(bundle: &Path) -> Result<UncompressedLayer, LayerError> {
     let mut layer = LayerBuilder::new();
     layer
         .file("etc/passwd", 0o644, passwd())
-        .file("etc/group", 0o644, format!("root:x:0:\n{APP_USER}:x:{APP_GID}:\n"))
+        .file(
+            "etc/group",
+            0o644,
+            format!("root:x:0:\n{APP_USER}:x:{APP_GID}:\n"),
+        )
         .file("etc/nsswitch.conf", 0o644, "hosts: files dns\n")
         .host_file("etc/ssl/certs/ca-certificates.crt", bundle, 0o644)
         .dir("root", 0o700)
@@ -149,7 +162,11 @@ mod tests {
                 let mut e = e.unwrap();
                 let mut body = String::new();
                 let _ = e.read_to_string(&mut body);
-                (e.path().unwrap().to_string_lossy().into_owned(), e.header().uid().unwrap(), body)
+                (
+                    e.path().unwrap().to_string_lossy().into_owned(),
+                    e.header().uid().unwrap(),
+                    body,
+                )
             })
             .collect()
     }
@@ -158,13 +175,26 @@ mod tests {
     fn scratch_has_a_non_root_user_and_the_given_ca_bundle() {
         let dir = tempfile::tempdir().unwrap();
         let bundle = dir.path().join("ca.pem");
-        std::fs::write(&bundle, "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n").unwrap();
-        let image = run_image("scratch", &StackOptions { ca_bundle: Some(bundle) }).unwrap();
+        std::fs::write(
+            &bundle,
+            "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let image = run_image(
+            "scratch",
+            &StackOptions {
+                ca_bundle: Some(bundle),
+            },
+        )
+        .unwrap();
         assert_eq!(image.user, "1000:1000");
         let files = files_of(&image.layers[0].0);
         let passwd = files.iter().find(|f| f.0 == "etc/passwd").unwrap();
         assert!(passwd.2.contains("cnb:x:1000:1000:"));
-        let certs = files.iter().find(|f| f.0 == "etc/ssl/certs/ca-certificates.crt").unwrap();
+        let certs = files
+            .iter()
+            .find(|f| f.0 == "etc/ssl/certs/ca-certificates.crt")
+            .unwrap();
         assert!(certs.2.contains("TEST"));
         let workspace = files.iter().find(|f| f.0 == "workspace/").unwrap();
         assert_eq!(workspace.1, 1000);
@@ -173,6 +203,9 @@ mod tests {
     #[test]
     fn an_unknown_stack_names_the_known_ones() {
         let err = run_image("debian-99", &StackOptions::default()).unwrap_err();
-        assert_eq!(err.to_string(), "there is no stack named \"debian-99\" (stacks: scratch)");
+        assert_eq!(
+            err.to_string(),
+            "there is no stack named \"debian-99\" (stacks: scratch)"
+        );
     }
 }

@@ -28,7 +28,7 @@ pub struct GlobalArgs {
     /// Print JSON: one event per line, the last one the result.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Where slipway keeps its local store and caches [default: $XDG_CACHE_HOME/slipway].
+    /// Where slipway keeps its local store and caches [default: $`XDG_CACHE_HOME/slipway`].
     #[arg(long, global = true, env = "SLIPWAY_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 }
@@ -71,7 +71,12 @@ pub struct BuildArgs {
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
     /// The app's directory (as `cf local stage -p`); same as PATH.
-    #[arg(short = 'p', long = "path", value_name = "PATH", conflicts_with = "path")]
+    #[arg(
+        short = 'p',
+        long = "path",
+        value_name = "PATH",
+        conflicts_with = "path"
+    )]
     pub path_flag: Option<PathBuf>,
     /// The image name [default: the app directory's name].
     #[arg(short = 't', long = "tag", value_name = "IMAGE")]

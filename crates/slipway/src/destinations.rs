@@ -22,7 +22,7 @@ pub enum Destination {
     OciLayout(PathBuf),
     /// A `docker save`-style tar file.
     DockerArchive(PathBuf),
-    /// The Docker Engine API at DOCKER_HOST (Docker or Podman).
+    /// The Docker Engine API at `DOCKER_HOST` (Docker or Podman).
     Daemon,
     /// The registry the image name points at.
     Registry,
@@ -34,7 +34,8 @@ pub enum Destination {
 pub struct UnknownDestination(pub String);
 
 /// The fix for [`UnknownDestination`].
-pub const DESTINATION_HINT: &str = "use -o oci:DIR, -o docker-archive:FILE, -o daemon or -o registry";
+pub const DESTINATION_HINT: &str =
+    "use -o oci:DIR, -o docker-archive:FILE, -o daemon or -o registry";
 
 impl std::str::FromStr for Destination {
     type Err = UnknownDestination;
@@ -43,7 +44,9 @@ impl std::str::FromStr for Destination {
         let unknown = || UnknownDestination(spec.to_string());
         match spec.split_once(':') {
             Some(("oci", dir)) if !dir.is_empty() => Ok(Destination::OciLayout(dir.into())),
-            Some(("docker-archive", file)) if !file.is_empty() => Ok(Destination::DockerArchive(file.into())),
+            Some(("docker-archive", file)) if !file.is_empty() => {
+                Ok(Destination::DockerArchive(file.into()))
+            }
             None if spec == "daemon" => Ok(Destination::Daemon),
             None if spec == "registry" => Ok(Destination::Registry),
             _ => Err(unknown()),
@@ -64,7 +67,10 @@ impl std::fmt::Display for Destination {
 
 /// Parses every `-o`, plus `--publish` as `registry`, before any work starts.
 pub fn parse_all(outputs: &[String], publish: bool) -> anyhow::Result<Vec<Destination>> {
-    let mut destinations = outputs.iter().map(|o| o.parse()).collect::<Result<Vec<Destination>, _>>()?;
+    let mut destinations = outputs
+        .iter()
+        .map(|o| o.parse())
+        .collect::<Result<Vec<Destination>, _>>()?;
     if publish && !destinations.contains(&Destination::Registry) {
         destinations.push(Destination::Registry);
     }
@@ -106,7 +112,12 @@ async fn write_one(
     }
 }
 
-fn write_oci_layout(dir: &Path, image: &Image, reference: &Reference, store: &Store) -> anyhow::Result<serde_json::Value> {
+fn write_oci_layout(
+    dir: &Path,
+    image: &Image,
+    reference: &Reference,
+    store: &Store,
+) -> anyhow::Result<serde_json::Value> {
     let layout = OciLayout::create(dir)?;
     let (blobs, bytes) = layout.copy_blobs_from(image, &store.layout)?;
     let tag = reference.tag().unwrap_or("latest").to_string();
@@ -128,7 +139,11 @@ fn write_archive(
     let mut tar = Vec::new();
     write_docker_archive(image, &store.layout, &[display_name(reference)], &mut tar)?;
     atomic_write(file, &tar)?;
-    printer.detail(&format!("wrote {} ({})", file.display(), size(tar.len() as u64)));
+    printer.detail(&format!(
+        "wrote {} ({})",
+        file.display(),
+        size(tar.len() as u64)
+    ));
     Ok(json!({"destination": "docker-archive", "path": file, "bytes": tar.len()}))
 }
 
@@ -139,18 +154,30 @@ async fn load_into_daemon(
     printer: &Printer,
 ) -> anyhow::Result<serde_json::Value> {
     let engine = slipway_engine::Engine::connect().await?;
-    let report = engine.load_image(image, &store.layout, &[display_name(reference)]).await?;
-    printer.detail(&format!("loaded as {} (image id {})", display_name(reference), report.image_id));
+    let report = engine
+        .load_image(image, &store.layout, &[display_name(reference)])
+        .await?;
+    printer.detail(&format!(
+        "loaded as {} (image id {})",
+        display_name(reference),
+        report.image_id
+    ));
     Ok(json!({"destination": "daemon", "image_id": report.image_id}))
 }
 
-async fn push(image: &Image, reference: &Reference, store: &Store, printer: &Printer) -> anyhow::Result<serde_json::Value> {
+async fn push(
+    image: &Image,
+    reference: &Reference,
+    store: &Store,
+    printer: &Printer,
+) -> anyhow::Result<serde_json::Value> {
     let keychain = slipway_registry::Keychain::default();
     let progress = |event: slipway_registry::PushEvent| {
         let (text, value) = describe_push_event(&event);
         printer.event(&text, &value);
     };
-    let report = slipway_registry::push_image(image, &store.layout, reference, &keychain, &progress).await?;
+    let report =
+        slipway_registry::push_image(image, &store.layout, reference, &keychain, &progress).await?;
     printer.detail(&format!(
         "pushed {}: {} blob(s) uploaded ({}), {} already there",
         display_name(reference),
@@ -171,15 +198,25 @@ async fn push(image: &Image, reference: &Reference, store: &Store, printer: &Pri
 fn describe_push_event(event: &slipway_registry::PushEvent) -> (String, serde_json::Value) {
     use slipway_registry::PushEvent;
     match event {
-        PushEvent::BlobExists { digest, size: bytes } => (
+        PushEvent::BlobExists {
+            digest,
+            size: bytes,
+        } => (
             format!("{} already exists ({})", short(digest), size(*bytes)),
             json!({"event": "blob_exists", "digest": digest.to_string(), "size": bytes}),
         ),
-        PushEvent::BlobUploaded { digest, size: bytes } => (
+        PushEvent::BlobUploaded {
+            digest,
+            size: bytes,
+        } => (
             format!("{} uploaded ({})", short(digest), size(*bytes)),
             json!({"event": "blob_uploaded", "digest": digest.to_string(), "size": bytes}),
         ),
-        PushEvent::BlobMounted { digest, size: bytes, from } => (
+        PushEvent::BlobMounted {
+            digest,
+            size: bytes,
+            from,
+        } => (
             format!("{} mounted from {from} ({})", short(digest), size(*bytes)),
             json!({"event": "blob_mounted", "digest": digest.to_string(), "size": bytes, "from": from}),
         ),
@@ -188,7 +225,7 @@ fn describe_push_event(event: &slipway_registry::PushEvent) -> (String, serde_js
             json!({"event": "retrying", "action": action, "attempt": attempt}),
         ),
         PushEvent::ManifestPushed { digest } => (
-            format!("manifest {}", digest),
+            format!("manifest {digest}"),
             json!({"event": "manifest_pushed", "digest": digest.to_string()}),
         ),
     }
@@ -205,13 +242,22 @@ mod tests {
 
     #[test]
     fn parses_every_kind_and_rejects_the_rest() {
-        assert_eq!("oci:out".parse::<Destination>().unwrap(), Destination::OciLayout("out".into()));
+        assert_eq!(
+            "oci:out".parse::<Destination>().unwrap(),
+            Destination::OciLayout("out".into())
+        );
         assert_eq!(
             "docker-archive:/tmp/a.tar".parse::<Destination>().unwrap(),
             Destination::DockerArchive("/tmp/a.tar".into())
         );
-        assert_eq!("daemon".parse::<Destination>().unwrap(), Destination::Daemon);
-        assert_eq!("registry".parse::<Destination>().unwrap(), Destination::Registry);
+        assert_eq!(
+            "daemon".parse::<Destination>().unwrap(),
+            Destination::Daemon
+        );
+        assert_eq!(
+            "registry".parse::<Destination>().unwrap(),
+            Destination::Registry
+        );
         for bad in ["ftp:x", "oci:", "tarball", "daemon:x"] {
             assert!(bad.parse::<Destination>().is_err(), "{bad}");
         }
@@ -220,6 +266,9 @@ mod tests {
     #[test]
     fn publish_adds_the_registry_once() {
         let parsed = parse_all(&["registry".into(), "oci:x".into()], true).unwrap();
-        assert_eq!(parsed, vec![Destination::Registry, Destination::OciLayout("x".into())]);
+        assert_eq!(
+            parsed,
+            vec![Destination::Registry, Destination::OciLayout("x".into())]
+        );
     }
 }

@@ -11,17 +11,22 @@ use crate::store::{InvalidName, NotInStore};
 
 /// Prints `err` and returns the exit code (1).
 pub fn report(err: &anyhow::Error, printer: &Printer) -> ExitCode {
-    let message = err.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
+    let message = err
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
     printer.error(&message, detail(err).as_deref(), hint(err));
     ExitCode::FAILURE
 }
 
 /// Tool output carried by the error (a compiler's messages), shown below the message.
 fn detail(err: &anyhow::Error) -> Option<String> {
-    err.chain().find_map(|cause| match cause.downcast_ref::<BuildpackError>() {
-        Some(BuildpackError::ToolFailed { output, .. }) => Some(output.clone()),
-        _ => None,
-    })
+    err.chain()
+        .find_map(|cause| match cause.downcast_ref::<BuildpackError>() {
+            Some(BuildpackError::ToolFailed { output, .. }) => Some(output.clone()),
+            _ => None,
+        })
 }
 
 /// The fix for the first cause slipway knows one for.
@@ -46,10 +51,14 @@ fn hint(err: &anyhow::Error) -> Option<&'static str> {
             return Some(DESTINATION_HINT);
         }
         if cause.is::<InvalidName>() {
-            return Some("image names look like NAME[:TAG] or HOST[:PORT]/PATH[:TAG], in lower case");
+            return Some(
+                "image names look like NAME[:TAG] or HOST[:PORT]/PATH[:TAG], in lower case",
+            );
         }
         if cause.is::<NotInStore>() {
-            return Some("build it with `slipway build`, or see what the store has with `slipway images`");
+            return Some(
+                "build it with `slipway build`, or see what the store has with `slipway images`",
+            );
         }
         if let Some(e) = cause.downcast_ref::<slipway_registry::RegistryError>() {
             return e.hint();

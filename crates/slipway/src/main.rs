@@ -18,9 +18,18 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let printer = printer::Printer::new(cli.global.output_mode());
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
-        Err(err) => return errors::report(&anyhow::Error::new(err).context("starting the async runtime"), &printer),
+        Err(err) => {
+            return errors::report(
+                &anyhow::Error::new(err).context("starting the async runtime"),
+                &printer,
+            );
+        }
     };
     match runtime.block_on(commands::run(cli, &printer)) {
         Ok(()) => ExitCode::SUCCESS,

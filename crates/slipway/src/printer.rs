@@ -4,6 +4,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -39,7 +40,11 @@ pub struct Step<'a> {
 impl Printer {
     /// A printer for `mode`; spinners only when stderr is a terminal.
     pub fn new(mode: OutputMode) -> Self {
-        Self { mode, terminal: std::io::stderr().is_terminal(), spinner: Mutex::new(None) }
+        Self {
+            mode,
+            terminal: std::io::stderr().is_terminal(),
+            spinner: Mutex::new(None),
+        }
     }
 
     /// Starts a step: `==> title`.
@@ -57,17 +62,21 @@ impl Printer {
                 self.replace_spinner(Some(bar));
             }
             OutputMode::Human => eprintln!("==> {title}"),
-            OutputMode::Json => self.emit(&json!({"event": "step_started", "step": title})),
+            OutputMode::Json => emit(&json!({"event": "step_started", "step": title})),
             OutputMode::Quiet => {}
         }
-        Step { printer: self, title, started: Instant::now() }
+        Step {
+            printer: self,
+            title,
+            started: Instant::now(),
+        }
     }
 
     /// A detail line of the current step.
     pub fn detail(&self, text: &str) {
         match self.mode {
             OutputMode::Human => self.above_spinner(&format!("    {text}")),
-            OutputMode::Json => self.emit(&json!({"event": "log", "message": text})),
+            OutputMode::Json => emit(&json!({"event": "log", "message": text})),
             OutputMode::Quiet => {}
         }
     }
@@ -76,7 +85,7 @@ impl Printer {
     pub fn event(&self, text: &str, event: &Value) {
         match self.mode {
             OutputMode::Human => self.above_spinner(&format!("    {text}")),
-            OutputMode::Json => self.emit(event),
+            OutputMode::Json => emit(event),
             OutputMode::Quiet => {}
         }
     }
@@ -98,22 +107,18 @@ impl Printer {
     pub fn error(&self, message: &str, detail: Option<&str>, hint: Option<&str>) {
         self.replace_spinner(None);
         if self.mode == OutputMode::Json {
-            self.emit(&json!({"event": "error", "message": message, "detail": detail, "hint": hint}));
+            emit(&json!({"event": "error", "message": message, "detail": detail, "hint": hint}));
         }
         let mut text = format!("error: {message}\n");
         if let Some(detail) = detail.filter(|d| !d.trim().is_empty()) {
             for line in detail.trim_end().lines() {
-                text.push_str(&format!("  | {line}\n"));
+                let _ = writeln!(text, "  | {line}");
             }
         }
         if let Some(hint) = hint {
-            text.push_str(&format!("hint: {hint}\n"));
+            let _ = writeln!(text, "hint: {hint}");
         }
         let _ = std::io::stderr().write_all(text.as_bytes());
-    }
-
-    fn emit(&self, value: &Value) {
-        write_stdout(&value.to_string());
     }
 
     fn above_spinner(&self, line: &str) {
@@ -131,6 +136,11 @@ impl Printer {
             *slot = next;
         }
     }
+}
+
+/// Writes one JSON event line to stdout.
+fn emit(value: &Value) {
+    write_stdout(&value.to_string());
 }
 
 /// Writes one line to stdout; a closed pipe (`slipway images | head`) ends quietly.
@@ -152,7 +162,7 @@ impl Step<'_> {
                 eprintln!("==> {} ({})", self.title, seconds(elapsed));
             }
             OutputMode::Human => eprintln!("    done in {}", seconds(elapsed)),
-            OutputMode::Json => printer.emit(&json!({
+            OutputMode::Json => emit(&json!({
                 "event": "step_finished", "step": self.title, "seconds": elapsed.as_secs_f64(),
             })),
             OutputMode::Quiet => {}
@@ -164,7 +174,11 @@ impl Step<'_> {
 /// A duration as people read it: `0.42s`, `12.3s`.
 pub fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s < 10.0 { format!("{s:.2}s") } else { format!("{s:.1}s") }
+    if s < 10.0 {
+        format!("{s:.2}s")
+    } else {
+        format!("{s:.1}s")
+    }
 }
 
 /// A byte count as people read it: `93.4 KiB`.

@@ -32,6 +32,8 @@ impl Settings {
 
     /// A buildpack's cache directory.
     pub fn buildpack_cache(&self, buildpack_id: &str) -> PathBuf {
-        self.cache_dir.join("buildpacks").join(buildpack_id.replace('/', "_"))
+        self.cache_dir
+            .join("buildpacks")
+            .join(buildpack_id.replace('/', "_"))
     }
 }

@@ -34,27 +34,36 @@ pub struct NotInStore(pub String);
 
 /// Parses an image name the way Docker does (`app` is `docker.io/library/app:latest`).
 pub fn parse_name(name: &str) -> Result<Reference, InvalidName> {
-    name.parse::<Reference>().map_err(|source| InvalidName { name: name.to_string(), source })
+    name.parse::<Reference>().map_err(|source| InvalidName {
+        name: name.to_string(),
+        source,
+    })
 }
 
 /// How an image name is shown: `docker.io/library/` is left out, as Docker does.
 pub fn display_name(reference: &Reference) -> String {
     let whole = reference.whole();
-    whole.strip_prefix("docker.io/library/").map(str::to_string).unwrap_or(whole)
+    whole
+        .strip_prefix("docker.io/library/")
+        .map(str::to_string)
+        .unwrap_or(whole)
 }
 
 impl Store {
     /// Opens (creating when needed) the store under the settings' cache directory.
     pub fn open(settings: &Settings) -> anyhow::Result<Store> {
         let dir = settings.store_dir();
-        let layout = OciLayout::create(&dir).with_context(|| format!("opening the local store at {}", dir.display()))?;
+        let layout = OciLayout::create(&dir)
+            .with_context(|| format!("opening the local store at {}", dir.display()))?;
         Ok(Store { layout })
     }
 
     /// Names `image` in the store as `reference`.
     pub fn tag(&self, image: &Image, reference: &Reference) -> anyhow::Result<()> {
         let annotations = BTreeMap::from([(REF_NAME.to_string(), reference.whole())]);
-        self.layout.put_image(image, &annotations).context("naming the image in the local store")
+        self.layout
+            .put_image(image, &annotations)
+            .context("naming the image in the local store")
     }
 
     /// The image named `name` (any form Docker accepts), or whose digest starts with `name`.
@@ -62,7 +71,8 @@ impl Store {
         let entries = self.layout.entries().context("reading the local store")?;
         let by_digest = entries.iter().find(|e| {
             let digest = e.descriptor.digest().to_string();
-            name.len() >= 12 && (digest == name || digest.trim_start_matches("sha256:").starts_with(name))
+            name.len() >= 12
+                && (digest == name || digest.trim_start_matches("sha256:").starts_with(name))
         });
         let reference = match by_digest.and_then(|e| e.name.clone()) {
             Some(stored) => parse_name(&stored)?,
@@ -73,7 +83,10 @@ impl Store {
             .find(|e| e.name.as_deref() == Some(reference.whole().as_str()))
             .or(by_digest)
             .ok_or_else(|| NotInStore(display_name(&reference)))?;
-        let image = self.layout.load_image(entry.descriptor.digest()).context("reading the image from the local store")?;
+        let image = self
+            .layout
+            .load_image(entry.descriptor.digest())
+            .context("reading the image from the local store")?;
         Ok((reference, image))
     }
 }

@@ -1,6 +1,8 @@
 //! Bad input that needs no registry, engine or compiler: each gives one clear error, exit code 1,
 //! and leaves the store as it was.
 
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
 mod common;
 
 use common::{fails, redact, slipway, store_names};
@@ -18,7 +20,12 @@ fn a_directory_no_buildpack_detects() {
     let cache = tempfile::tempdir().unwrap();
     let app = tempfile::tempdir().unwrap();
     std::fs::write(app.path().join("README.md"), "not an app").unwrap();
-    let err = fails(slipway(cache.path()).arg("build").arg(app.path()).args(["-t", "x"]));
+    let err = fails(
+        slipway(cache.path())
+            .arg("build")
+            .arg(app.path())
+            .args(["-t", "x"]),
+    );
     insta::assert_snapshot!(redact(&err, &[(app.path(), "APP")]), @"
     ==> Detecting the app in APP
     error: no buildpack detected an app in APP (looked for: go.mod (slipway/go))
@@ -31,16 +38,32 @@ fn a_directory_no_buildpack_detects() {
 fn an_invalid_image_name() {
     let cache = tempfile::tempdir().unwrap();
     let app = tempfile::tempdir().unwrap();
-    let err = fails(slipway(cache.path()).arg("build").arg(app.path()).args(["-t", "Not A/Valid::Name"]));
-    assert!(err.starts_with("error: \"Not A/Valid::Name\" is not a valid image name: "), "{err}");
-    assert!(err.contains("hint: image names look like NAME[:TAG]"), "{err}");
+    let err = fails(
+        slipway(cache.path())
+            .arg("build")
+            .arg(app.path())
+            .args(["-t", "Not A/Valid::Name"]),
+    );
+    assert!(
+        err.starts_with("error: \"Not A/Valid::Name\" is not a valid image name: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: image names look like NAME[:TAG]"),
+        "{err}"
+    );
 }
 
 #[test]
 fn an_unknown_output_scheme() {
     let cache = tempfile::tempdir().unwrap();
     let app = tempfile::tempdir().unwrap();
-    let err = fails(slipway(cache.path()).arg("build").arg(app.path()).args(["-t", "x", "-o", "ftp://x"]));
+    let err = fails(
+        slipway(cache.path())
+            .arg("build")
+            .arg(app.path())
+            .args(["-t", "x", "-o", "ftp://x"]),
+    );
     insta::assert_snapshot!(err, @r#"
     error: unknown output "ftp://x"
     hint: use -o oci:DIR, -o docker-archive:FILE, -o daemon or -o registry
@@ -60,9 +83,15 @@ fn an_image_not_in_the_store() {
 #[test]
 fn json_errors_are_events_too() {
     let cache = tempfile::tempdir().unwrap();
-    let out = slipway(cache.path()).args(["--json", "build", "/nonexistent/app"]).output().unwrap();
+    let out = slipway(cache.path())
+        .args(["--json", "build", "/nonexistent/app"])
+        .output()
+        .unwrap();
     let line = String::from_utf8_lossy(&out.stdout);
     let event: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     assert_eq!(event["event"], "error");
-    assert_eq!(event["message"], "the app path /nonexistent/app does not exist");
+    assert_eq!(
+        event["message"],
+        "the app path /nonexistent/app does not exist"
+    );
 }

@@ -2,6 +2,8 @@
 //! proxy, written to a real registry (Debian's docker-registry), a docker-archive, and Podman's
 //! Docker-compatible API, then run by real Podman and asked for its greeting over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -10,12 +12,20 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use common::{example, fails, ok, slipway, store_names};
-use slipway_testkit::{Podman, PodmanService, Registry, copy_dir, free_port, require_tools, touch_all, wait_for_http};
+use slipway_testkit::{
+    Podman, PodmanService, Registry, copy_dir, free_port, require_tools, touch_all, wait_for_http,
+};
 
 const GREETING: &str = "Hello from slipway!\n";
 
 fn build_quiet(cache: &Path, app: &Path, args: &[&str]) -> String {
-    ok(slipway(cache).arg("build").arg(app).args(args).arg("--quiet")).trim().to_string()
+    ok(slipway(cache)
+        .arg("build")
+        .arg(app)
+        .args(args)
+        .arg("--quiet"))
+    .trim()
+    .to_string()
 }
 
 /// Runs `image` in podman with its port published and returns what GET / answers.
@@ -33,8 +43,15 @@ fn published_image_runs_in_podman_and_answers() {
     let registry = Registry::start();
     let cache = tempfile::tempdir().unwrap();
     let image = format!("{}/go-hello:e2e", registry.host());
-    let digest = build_quiet(cache.path(), &example("go-hello"), &["-t", &image, "--publish"]);
-    assert_eq!(registry.manifest_digest("go-hello", "e2e").as_deref(), Some(digest.as_str()));
+    let digest = build_quiet(
+        cache.path(),
+        &example("go-hello"),
+        &["-t", &image, "--publish"],
+    );
+    assert_eq!(
+        registry.manifest_digest("go-hello", "e2e").as_deref(),
+        Some(digest.as_str())
+    );
 
     Podman::pull(&image);
     let user = Podman::cli(["image", "inspect", "--format", "{{.User}}", &image]);
@@ -50,12 +67,27 @@ fn a_second_publish_uploads_no_layer() {
     let registry = Registry::start();
     let cache = tempfile::tempdir().unwrap();
     let image = format!("{}/go-hello:twice", registry.host());
-    build_quiet(cache.path(), &example("go-hello"), &["-t", &image, "--publish"]);
+    build_quiet(
+        cache.path(),
+        &example("go-hello"),
+        &["-t", &image, "--publish"],
+    );
     let uploads = registry.uploaded_blob_count();
-    assert!(uploads >= 4, "the first push uploads the layers and config: {uploads}");
+    assert!(
+        uploads >= 4,
+        "the first push uploads the layers and config: {uploads}"
+    );
 
-    let out = ok(slipway(cache.path()).arg("build").arg(example("go-hello")).args(["-t", &image, "--publish", "--json"]));
-    assert_eq!(registry.uploaded_blob_count(), uploads, "registry log:\n{}", registry.log());
+    let out = ok(slipway(cache.path())
+        .arg("build")
+        .arg(example("go-hello"))
+        .args(["-t", &image, "--publish", "--json"]));
+    assert_eq!(
+        registry.uploaded_blob_count(),
+        uploads,
+        "registry log:\n{}",
+        registry.log()
+    );
     let result: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     let push = &result["result"]["outputs"][0];
     assert_eq!(push["uploaded_blobs"], 0);
@@ -73,7 +105,16 @@ fn docker_archive_loads_into_podman() {
     let out = tempfile::tempdir().unwrap();
     let archive = out.path().join("go-hello.tar");
     let image = "localhost/slipway-e2e/go-hello-archive:latest";
-    build_quiet(cache.path(), &example("go-hello"), &["-t", image, "-o", &format!("docker-archive:{}", archive.display())]);
+    build_quiet(
+        cache.path(),
+        &example("go-hello"),
+        &[
+            "-t",
+            image,
+            "-o",
+            &format!("docker-archive:{}", archive.display()),
+        ],
+    );
     let loaded = Podman::load(&archive);
     assert!(loaded.contains("go-hello-archive"), "{loaded}");
     assert_eq!(greeting_of(image), GREETING);
@@ -91,13 +132,23 @@ fn daemon_output_loads_through_the_docker_api_of_podman() {
         .env("DOCKER_HOST", service.docker_host())
         .arg("build")
         .arg(example("go-hello"))
-        .args(["-t", image, "-o", "daemon", "-o", &format!("oci:{}", cache.path().join("layout").display())]));
+        .args([
+            "-t",
+            image,
+            "-o",
+            "daemon",
+            "-o",
+            &format!("oci:{}", cache.path().join("layout").display()),
+        ]));
     assert!(Podman::image_exists(image));
     assert_eq!(greeting_of(image), GREETING);
     Podman::rmi(image);
     // The OCI layout written beside it names the image by tag.
     let index = std::fs::read_to_string(cache.path().join("layout/index.json")).unwrap();
-    assert!(index.contains(r#""org.opencontainers.image.ref.name":"latest""#), "{index}");
+    assert!(
+        index.contains(r#""org.opencontainers.image.ref.name":"latest""#),
+        "{index}"
+    );
 }
 
 #[test]
@@ -109,12 +160,24 @@ fn same_source_elsewhere_with_new_mtimes_gives_the_same_digest() {
     let copy = elsewhere.path().join("deeper/checkout/go-hello");
     copy_dir(&example("go-hello"), &copy);
     touch_all(&copy, SystemTime::now() + Duration::from_secs(86_400));
-    let a = build_quiet(first_cache.path(), &example("go-hello"), &["-t", "go-hello"]);
+    let a = build_quiet(
+        first_cache.path(),
+        &example("go-hello"),
+        &["-t", "go-hello"],
+    );
     let b = build_quiet(second_cache.path(), &copy, &["-t", "go-hello"]);
     assert_eq!(a, b);
     // zstd layers are reproducible too, and differ from gzip ones.
-    let z1 = build_quiet(first_cache.path(), &example("go-hello"), &["-t", "go-hello", "--compression", "zstd"]);
-    let z2 = build_quiet(second_cache.path(), &copy, &["-t", "go-hello", "--compression", "zstd"]);
+    let z1 = build_quiet(
+        first_cache.path(),
+        &example("go-hello"),
+        &["-t", "go-hello", "--compression", "zstd"],
+    );
+    let z2 = build_quiet(
+        second_cache.path(),
+        &copy,
+        &["-t", "go-hello", "--compression", "zstd"],
+    );
     assert_eq!(z1, z2);
     assert_ne!(a, z1);
 }
@@ -128,13 +191,24 @@ fn a_go_app_that_does_not_compile_shows_the_compiler_output() {
     copy_dir(&example("go-hello"), &app);
     let main = app.join("main.go");
     let source = std::fs::read_to_string(&main).unwrap();
-    std::fs::write(&main, source.replace("func main() {", "func main() {\n\tundefinedThing()")).unwrap();
+    std::fs::write(
+        &main,
+        source.replace("func main() {", "func main() {\n\tundefinedThing()"),
+    )
+    .unwrap();
     let err = fails(slipway(cache.path()).arg("build").arg(&app));
     assert!(err.contains("error: building "), "{err}");
     assert!(err.contains("go build failed for slipway/go"), "{err}");
-    assert!(err.contains("  | ") && err.contains("undefined: undefinedThing"), "{err}");
+    assert!(
+        err.contains("  | ") && err.contains("undefined: undefinedThing"),
+        "{err}"
+    );
     assert!(err.contains("hint: fix the errors shown above"), "{err}");
-    assert_eq!(store_names(cache.path()), "", "nothing is named in the store");
+    assert_eq!(
+        store_names(cache.path()),
+        "",
+        "nothing is named in the store"
+    );
 }
 
 #[test]
@@ -142,7 +216,12 @@ fn a_go_app_that_does_not_compile_shows_the_compiler_output() {
 fn a_registry_that_is_down() {
     let cache = tempfile::tempdir().unwrap();
     let image = format!("127.0.0.1:{}/go-hello:down", free_port());
-    let err = fails(slipway(cache.path()).arg("build").arg(example("go-hello")).args(["-t", &image, "--publish"]));
+    let err = fails(
+        slipway(cache.path())
+            .arg("build")
+            .arg(example("go-hello"))
+            .args(["-t", &image, "--publish"]),
+    );
     assert!(err.contains("writing the image to registry"), "{err}");
     assert!(err.contains("hint: "), "{err}");
     // The image was built and named in the store before the push failed: push can be retried.
@@ -182,11 +261,20 @@ fn ctrl_c_during_a_build_leaves_a_usable_store() {
     assert!(seen.contains("Running go build"), "{seen}");
     std::thread::sleep(Duration::from_millis(500));
     let pid = child.id().to_string();
-    std::process::Command::new("kill").args(["-INT", &format!("-{pid}")]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-INT", &format!("-{pid}")])
+        .status()
+        .unwrap();
     let status = child.wait().unwrap();
-    assert!(!status.success(), "the build finished before the interrupt:\n{seen}");
+    assert!(
+        !status.success(),
+        "the build finished before the interrupt:\n{seen}"
+    );
     let names = store_names(cache.path());
-    assert!(names.contains("before") && !names.contains("interrupted"), "{names}");
+    assert!(
+        names.contains("before") && !names.contains("interrupted"),
+        "{names}"
+    );
     build_quiet(cache.path(), &example("go-hello"), &["-t", "after"]);
     ok(slipway(cache.path()).args(["inspect", "after"]));
 }

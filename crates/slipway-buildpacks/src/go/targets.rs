@@ -24,7 +24,8 @@ impl MainPackage {
 pub fn binary_name(import_path: &str) -> String {
     let mut parts = import_path.rsplit('/');
     let last = parts.next().unwrap_or(import_path);
-    let is_major = last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
+    let is_major =
+        last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
     match (is_major, parts.next()) {
         (true, Some(before)) => before.to_string(),
         _ => last.to_string(),
@@ -41,7 +42,10 @@ pub fn parse_go_list(stdout: &str) -> Vec<MainPackage> {
             (fields.next()? == "main").then_some(())?;
             let import_path = fields.next()?.to_string();
             let module_path = fields.next().unwrap_or_default().to_string();
-            Some(MainPackage { import_path, module_path })
+            Some(MainPackage {
+                import_path,
+                module_path,
+            })
         })
         .collect();
     packages.sort_by(|a, b| a.import_path.cmp(&b.import_path));
@@ -52,7 +56,10 @@ pub fn parse_go_list(stdout: &str) -> Vec<MainPackage> {
 /// else the first in import-path order.
 #[must_use]
 pub fn default_process(packages: &[MainPackage]) -> Option<&MainPackage> {
-    packages.iter().find(|p| p.import_path == p.module_path).or_else(|| packages.first())
+    packages
+        .iter()
+        .find(|p| p.import_path == p.module_path)
+        .or_else(|| packages.first())
 }
 
 #[cfg(test)]
@@ -73,7 +80,9 @@ mod tests {
         let packages = parse_go_list(out);
         assert_eq!(packages.len(), 2);
         assert_eq!(default_process(&packages).unwrap().binary_name(), "app");
-        let only_cmds = parse_go_list("main example.com/app/cmd/b example.com/app\nmain example.com/app/cmd/a example.com/app\n");
+        let only_cmds = parse_go_list(
+            "main example.com/app/cmd/b example.com/app\nmain example.com/app/cmd/a example.com/app\n",
+        );
         assert_eq!(default_process(&only_cmds).unwrap().binary_name(), "a");
     }
 }

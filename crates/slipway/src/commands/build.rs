@@ -28,11 +28,21 @@ pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> an
 
     let step = printer.step(format!("Detecting the app in {}", app_dir.display()));
     let buildpack = detect(&buildpack_refs, &args.buildpacks, &app_dir)?;
-    printer.detail(&format!("{} {} (found {})", buildpack.id(), buildpack.version(), buildpack.looks_for()));
+    printer.detail(&format!(
+        "{} {} (found {})",
+        buildpack.id(),
+        buildpack.version(),
+        buildpack.looks_for()
+    ));
     step.done();
 
     let step = printer.step(format!("Preparing stack {}", args.stack));
-    let run_image = slipway_stack::run_image(&args.stack, &StackOptions { ca_bundle: args.ca_certs.clone() })?;
+    let run_image = slipway_stack::run_image(
+        &args.stack,
+        &StackOptions {
+            ca_bundle: args.ca_certs.clone(),
+        },
+    )?;
     step.done();
 
     let step = printer.step(format!("Building with {}", buildpack.id()));
@@ -45,7 +55,9 @@ pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> an
         arch,
         log: &log,
     };
-    let output = buildpack.build(&ctx).with_context(|| format!("building {}", app_dir.display()))?;
+    let output = buildpack
+        .build(&ctx)
+        .with_context(|| format!("building {}", app_dir.display()))?;
     step.done();
 
     let step = printer.step("Exporting");
@@ -56,12 +68,14 @@ pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> an
         created: reproducible_epoch(),
         reuse_layers: !args.no_cache,
     };
-    let exported = export(&store.layout, &run_image, buildpack, output, &options)?;
+    let exported = export(&store.layout, &run_image, buildpack, &output, &options)?;
     report_layers(&exported, printer);
     store.tag(&exported.image, &reference)?;
     step.done();
 
-    let written = destinations::write_all(&destinations, &exported.image, &reference, &store, printer).await?;
+    let written =
+        destinations::write_all(&destinations, &exported.image, &reference, &store, printer)
+            .await?;
     let name = display_name(&reference);
     let digest = exported.image.digest.to_string();
     printer.result(
@@ -74,7 +88,11 @@ pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> an
 
 fn report_layers(exported: &Exported, printer: &Printer) {
     for (i, layer) in exported.layers.iter().enumerate() {
-        let how = if layer.reused { "found in cache" } else { "new" };
+        let how = if layer.reused {
+            "found in cache"
+        } else {
+            "new"
+        };
         printer.event(
             &format!(
                 "layer {} {:<9} {} {}  [{how}]",
@@ -96,24 +114,48 @@ fn report_layers(exported: &Exported, printer: &Printer) {
 }
 
 fn app_dir(args: &BuildArgs) -> anyhow::Result<PathBuf> {
-    let dir = args.path_flag.clone().or_else(|| args.path.clone()).unwrap_or_else(|| PathBuf::from("."));
+    let dir = args
+        .path_flag
+        .clone()
+        .or_else(|| args.path.clone())
+        .unwrap_or_else(|| PathBuf::from("."));
     if !dir.exists() {
         bail!("the app path {} does not exist", dir.display());
     }
     if !dir.is_dir() {
         bail!("the app path {} is not a directory", dir.display());
     }
-    dir.canonicalize().with_context(|| format!("reading {}", dir.display()))
+    dir.canonicalize()
+        .with_context(|| format!("reading {}", dir.display()))
 }
 
 /// `-t`, else the app directory's name in lower case (as `cf push` names apps after theirs).
 fn image_name(tag: Option<&str>, app_dir: &Path) -> String {
-    tag.map(str::to_string).unwrap_or_else(|| {
-        let name = app_dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-        let clean: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' }).collect();
-        let clean = clean.trim_start_matches(['.', '_', '-']);
-        if clean.is_empty() { "app".into() } else { clean.to_string() }
-    })
+    tag.map_or_else(
+        || {
+            let name = app_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            let clean: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            let clean = clean.trim_start_matches(['.', '_', '-']);
+            if clean.is_empty() {
+                "app".into()
+            } else {
+                clean.to_string()
+            }
+        },
+        str::to_string,
+    )
 }
 
 fn parse_env(pairs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
@@ -129,7 +171,9 @@ fn parse_env(pairs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
 fn parse_platform(platform: &str) -> anyhow::Result<(&str, &str)> {
     match platform.split_once('/') {
         Some(("linux", arch)) if ["amd64", "arm64"].contains(&arch) => Ok(("linux", arch)),
-        _ => bail!("unsupported platform {platform:?}: slipway builds linux/amd64 and linux/arm64 images"),
+        _ => bail!(
+            "unsupported platform {platform:?}: slipway builds linux/amd64 and linux/arm64 images"
+        ),
     }
 }
 
@@ -148,12 +192,18 @@ mod tests {
     fn image_name_defaults_to_the_directory() {
         assert_eq!(image_name(None, Path::new("/src/Go Hello")), "go-hello");
         assert_eq!(image_name(None, Path::new("/tmp/.tmpXyz")), "tmpxyz");
-        assert_eq!(image_name(Some("r.example/x:1"), Path::new("/src/a")), "r.example/x:1");
+        assert_eq!(
+            image_name(Some("r.example/x:1"), Path::new("/src/a")),
+            "r.example/x:1"
+        );
     }
 
     #[test]
     fn env_pairs_need_a_key() {
-        assert_eq!(parse_env(&["A=b=c".into()]).unwrap(), vec![("A".into(), "b=c".into())]);
+        assert_eq!(
+            parse_env(&["A=b=c".into()]).unwrap(),
+            vec![("A".into(), "b=c".into())]
+        );
         assert!(parse_env(&["=x".into()]).is_err());
         assert!(parse_env(&["novalue".into()]).is_err());
     }

@@ -13,11 +13,12 @@ pub async fn run(args: &ExportArgs, settings: &Settings, printer: &Printer) -> a
     let destinations = destinations::parse_all(&args.outputs, false)?;
     let store = Store::open(settings)?;
     let (reference, image) = store.resolve(&args.image)?;
-    let written = destinations::write_all(&destinations, &image, &reference, &store, printer).await?;
+    let written =
+        destinations::write_all(&destinations, &image, &reference, &store, printer).await?;
     let targets: Vec<String> = destinations.iter().map(ToString::to_string).collect();
     printer.result(
         &format!("Exported {} to {}", display_name(&reference), targets.join(", ")),
-        &image.digest.to_string(),
+        image.digest.as_ref(),
         &json!({"image": display_name(&reference), "digest": image.digest.to_string(), "outputs": written}),
     );
     Ok(())

@@ -1,5 +1,7 @@
 //! `slipway images`: what the local store holds.
 
+use std::fmt::Write as _;
+
 use serde_json::json;
 
 use crate::destinations::short;
@@ -20,9 +22,18 @@ pub fn run(settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     let mut text = format!("{:<50} {:<14} {:>10}", "IMAGE", "DIGEST", "SIZE");
     for (name, digest, bytes) in &rows {
-        text.push_str(&format!("\n{name:<50} {:<14} {:>10}", short(digest), size(*bytes)));
+        let _ = write!(
+            text,
+            "\n{name:<50} {:<14} {:>10}",
+            short(digest),
+            size(*bytes)
+        );
     }
-    let quiet = rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>().join("\n");
+    let quiet = rows
+        .iter()
+        .map(|r| r.0.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
     let json = rows
         .iter()
         .map(|(name, digest, bytes)| json!({"image": name, "digest": digest.to_string(), "size": bytes}))

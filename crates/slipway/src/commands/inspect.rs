@@ -1,5 +1,7 @@
 //! `slipway inspect`: buildpacks, processes, stack, layers with their sizes and what each holds.
 
+use std::fmt::Write as _;
+
 use serde_json::json;
 use slipway_lifecycle::metadata::{BUILD_METADATA_LABEL, BuildMetadata, STACK_ID_LABEL};
 use slipway_oci::Image;
@@ -16,7 +18,11 @@ pub fn run(args: &InspectArgs, settings: &Settings, printer: &Printer) -> anyhow
     let (reference, image) = store.resolve(&args.image)?;
     let name = display_name(&reference);
     let metadata = build_metadata(&image);
-    printer.result(&human(&name, &image, &metadata), &image.digest.to_string(), &as_json(&name, &image, &metadata));
+    printer.result(
+        &human(&name, &image, &metadata),
+        image.digest.as_ref(),
+        &as_json(&name, &image, &metadata),
+    );
     Ok(())
 }
 
@@ -29,33 +35,82 @@ fn build_metadata(image: &Image) -> BuildMetadata {
 }
 
 fn config_field(image: &Image, get: impl Fn(&oci_spec::image::Config) -> Option<String>) -> String {
-    image.config.config().as_ref().and_then(get).unwrap_or_else(|| "-".into())
+    image
+        .config
+        .config()
+        .as_ref()
+        .and_then(get)
+        .unwrap_or_else(|| "-".into())
 }
 
 fn human(name: &str, image: &Image, metadata: &BuildMetadata) -> String {
     let labels = image.labels();
     let mut out = format!("Image:       {name}\nDigest:      {}\n", image.digest);
-    out += &format!("Stack:       {}\n", labels.get(STACK_ID_LABEL).map_or("-", String::as_str));
-    out += &format!("Platform:    {}/{}\n", image.config.os(), image.config.architecture());
-    out += &format!("User:        {}\n", config_field(image, |c| c.user().clone()));
-    out += &format!("Working dir: {}\n", config_field(image, |c| c.working_dir().clone()));
-    out += &format!("Ports:       {}\n", config_field(image, |c| c.exposed_ports().as_ref().map(|p| p.join(", "))));
+    let _ = writeln!(
+        out,
+        "Stack:       {}",
+        labels.get(STACK_ID_LABEL).map_or("-", String::as_str)
+    );
+    let _ = writeln!(
+        out,
+        "Platform:    {}/{}",
+        image.config.os(),
+        image.config.architecture()
+    );
+    let _ = writeln!(
+        out,
+        "User:        {}",
+        config_field(image, |c| c.user().clone())
+    );
+    let _ = writeln!(
+        out,
+        "Working dir: {}",
+        config_field(image, |c| c.working_dir().clone())
+    );
+    let _ = writeln!(
+        out,
+        "Ports:       {}",
+        config_field(image, |c| c.exposed_ports().as_ref().map(|p| p.join(", ")))
+    );
     out += "\nBuildpacks:\n";
     for buildpack in &metadata.buildpacks {
-        out += &format!("  {} {}\n", buildpack.id, buildpack.version);
+        let _ = writeln!(out, "  {} {}", buildpack.id, buildpack.version);
     }
-    let default = config_field(image, |c| c.entrypoint().as_ref().and_then(|e| e.first().cloned()));
+    let default = config_field(image, |c| {
+        c.entrypoint().as_ref().and_then(|e| e.first().cloned())
+    });
     out += "\nProcesses:\n";
     for process in &metadata.processes {
-        let marker = if default.ends_with(&format!("/{}", process.process_type)) { " (default)" } else { "" };
-        let command = process.command.iter().chain(&process.args).cloned().collect::<Vec<_>>().join(" ");
-        out += &format!("  {:<18} {command}\n", format!("{}{marker}", process.process_type));
+        let marker = if default.ends_with(&format!("/{}", process.process_type)) {
+            " (default)"
+        } else {
+            ""
+        };
+        let command = process
+            .command
+            .iter()
+            .chain(&process.args)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _ = writeln!(
+            out,
+            "  {:<18} {command}",
+            format!("{}{marker}", process.process_type)
+        );
     }
     out += "\nLayers:\n";
     for (i, layer) in image.layers().iter().enumerate() {
-        out += &format!("  {:>2}  {:>10}  {}  {}\n", i + 1, size(layer.size), short(&layer.digest), layer.created_by);
+        let _ = writeln!(
+            out,
+            "  {:>2}  {:>10}  {}  {}",
+            i + 1,
+            size(layer.size),
+            short(&layer.digest),
+            layer.created_by
+        );
     }
-    out += &format!("\nTotal size:  {}", size(image.total_size()));
+    let _ = write!(out, "\nTotal size:  {}", size(image.total_size()));
     out
 }
 

@@ -21,8 +21,14 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Export(args) => export::run(&args, &settings, printer).await,
         Command::Push(args) => push::run(&args, &settings, printer).await,
         Command::Inspect(args) => inspect::run(&args, &settings, printer),
-        Command::Stack(StackCommand::List) => stack::list(printer),
+        Command::Stack(StackCommand::List) => {
+            stack::list(printer);
+            Ok(())
+        }
         Command::Stack(StackCommand::Build(args)) => stack::build(&args, &settings, printer).await,
-        Command::Version => version::run(printer),
+        Command::Version => {
+            version::run(printer);
+            Ok(())
+        }
     }
 }

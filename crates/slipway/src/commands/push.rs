@@ -12,10 +12,17 @@ use crate::store::{Store, display_name};
 pub async fn run(args: &PushArgs, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
     let store = Store::open(settings)?;
     let (reference, image) = store.resolve(&args.image)?;
-    let written = destinations::write_all(&[Destination::Registry], &image, &reference, &store, printer).await?;
+    let written = destinations::write_all(
+        &[Destination::Registry],
+        &image,
+        &reference,
+        &store,
+        printer,
+    )
+    .await?;
     printer.result(
         &format!("Pushed {}\n  digest: {}", display_name(&reference), image.digest),
-        &image.digest.to_string(),
+        image.digest.as_ref(),
         &json!({"image": display_name(&reference), "digest": image.digest.to_string(), "outputs": written}),
     );
     Ok(())

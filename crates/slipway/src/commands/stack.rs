@@ -13,20 +13,35 @@ use crate::settings::Settings;
 use crate::store::{Store, display_name, parse_name};
 
 /// Runs `slipway stack list`.
-pub fn list(printer: &Printer) -> anyhow::Result<()> {
-    let text = STACKS.iter().map(|s| format!("{:<12} {}", s.name, s.description)).collect::<Vec<_>>().join("\n");
+pub fn list(printer: &Printer) {
+    let text = STACKS
+        .iter()
+        .map(|s| format!("{:<12} {}", s.name, s.description))
+        .collect::<Vec<_>>()
+        .join("\n");
     let names = STACKS.iter().map(|s| s.name).collect::<Vec<_>>().join("\n");
-    let json: Vec<_> = STACKS.iter().map(|s| json!({"name": s.name, "description": s.description})).collect();
+    let json: Vec<_> = STACKS
+        .iter()
+        .map(|s| json!({"name": s.name, "description": s.description}))
+        .collect();
     printer.result(&text, &names, &json!(json));
-    Ok(())
 }
 
 /// Runs `slipway stack build`.
-pub async fn build(args: &StackBuildArgs, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
+pub async fn build(
+    args: &StackBuildArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let destinations = destinations::parse_all(&args.outputs, args.publish)?;
     let store = Store::open(settings)?;
     let step = printer.step(format!("Building the run image of stack {}", args.stack));
-    let run_image = slipway_stack::run_image(&args.stack, &StackOptions { ca_bundle: args.ca_certs.clone() })?;
+    let run_image = slipway_stack::run_image(
+        &args.stack,
+        &StackOptions {
+            ca_bundle: args.ca_certs.clone(),
+        },
+    )?;
     let reference = parse_name(&args.tag.clone().unwrap_or_else(|| run_image.name.clone()))?;
     let options = ExportOptions {
         compression: Compression::Gzip,
@@ -38,10 +53,15 @@ pub async fn build(args: &StackBuildArgs, settings: &Settings, printer: &Printer
     let exported = export_run_image(&store.layout, &run_image, &options)?;
     store.tag(&exported.image, &reference)?;
     step.done();
-    let written = destinations::write_all(&destinations, &exported.image, &reference, &store, printer).await?;
+    let written =
+        destinations::write_all(&destinations, &exported.image, &reference, &store, printer)
+            .await?;
     let digest = exported.image.digest.to_string();
     printer.result(
-        &format!("Built run image {}\n  digest: {digest}", display_name(&reference)),
+        &format!(
+            "Built run image {}\n  digest: {digest}",
+            display_name(&reference)
+        ),
         &digest,
         &json!({"image": display_name(&reference), "digest": digest, "outputs": written}),
     );

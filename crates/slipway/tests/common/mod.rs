@@ -1,5 +1,6 @@
 //! Running the slipway binary from tests, each with its own cache directory.
 
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -7,13 +8,16 @@ use std::process::{Command, Output};
 
 /// The example apps.
 pub fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
 }
 
 /// A slipway command using `cache` as its cache directory (store included).
 pub fn slipway(cache: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_slipway"));
-    cmd.env("SLIPWAY_CACHE_DIR", cache).env_remove("SOURCE_DATE_EPOCH");
+    cmd.env("SLIPWAY_CACHE_DIR", cache)
+        .env_remove("SOURCE_DATE_EPOCH");
     cmd
 }
 
@@ -45,15 +49,32 @@ pub fn run(cmd: &mut Command) -> Run {
 /// Runs `cmd`, which must succeed, and returns its stdout.
 pub fn ok(cmd: &mut Command) -> String {
     let run = run(cmd);
-    assert_eq!(run.code, Some(0), "slipway failed\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "slipway failed\nstdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
     run.stdout
 }
 
 /// Runs `cmd`, which must fail, and returns its stderr.
 pub fn fails(cmd: &mut Command) -> String {
     let run = run(cmd);
-    assert_ne!(run.code, Some(0), "slipway should have failed\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert_eq!(run.code, Some(1), "errors exit with 1\nstderr:\n{}", run.stderr);
+    assert_ne!(
+        run.code,
+        Some(0),
+        "slipway should have failed\nstdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(
+        run.code,
+        Some(1),
+        "errors exit with 1\nstderr:\n{}",
+        run.stderr
+    );
     run.stderr
 }
 
