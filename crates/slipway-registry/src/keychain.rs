@@ -68,7 +68,7 @@ impl fmt::Debug for Credential {
 }
 
 /// Where credentials are looked up: an ordered list of Docker-format config files.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keychain {
     files: Vec<PathBuf>,
 }
@@ -109,7 +109,7 @@ impl Keychain {
     /// A keychain with no credentials: every registry is used anonymously.
     #[must_use]
     pub fn anonymous() -> Keychain {
-        Keychain::default()
+        Keychain { files: Vec::new() }
     }
 
     /// The files looked in, in order.

@@ -103,6 +103,9 @@ impl RegistryClient {
         progress: &dyn Fn(PushEvent),
     ) -> Result<PushReport, RegistryError> {
         self.authenticate(RegistryOperation::Push).await?;
+        // oci-client sends blob HEADs with the pull token: without one, a registry that wants a
+        // login (basic auth, or a token per scope) answers 401 to the existence checks.
+        self.authenticate(RegistryOperation::Pull).await?;
         let mount_from = mount_from.filter(|from| {
             from.resolve_registry() == self.registry()
                 && from.repository() != self.reference.repository()

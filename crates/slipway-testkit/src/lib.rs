@@ -25,7 +25,7 @@ pub use fixtures::{copy_dir, touch_all};
 pub use http::{HttpResponse, http_get, http_request, unix_request, wait_for_http};
 pub use podman::{Container, Podman, PodmanService};
 pub use process::{find_tool, process_exists};
-pub use registry::Registry;
+pub use registry::{LOGIN_PASSWORD, LOGIN_USER, Registry};
 pub use registry_log::BlobTransfer;
 
 /// The tools the end-to-end tests run; `scripts/test` installs them.

@@ -45,13 +45,28 @@ impl Registry {
     /// the message then holds its log.
     #[must_use]
     pub fn start() -> Registry {
+        Self::start_with(None)
+    }
+
+    /// Start a registry that asks for a login: user [`LOGIN_USER`] with password
+    /// [`LOGIN_PASSWORD`] (htpasswd, basic auth), for testing credentials and their refusal.
+    ///
+    /// # Panics
+    ///
+    /// As [`Registry::start`].
+    #[must_use]
+    pub fn start_with_login() -> Registry {
+        Self::start_with(Some(format!("{LOGIN_USER}:{LOGIN_PASSWORD_BCRYPT}\n")))
+    }
+
+    fn start_with(htpasswd: Option<String>) -> Registry {
         let binary = find_tool("docker-registry").unwrap_or_else(|| {
             panic!("docker-registry is not installed; run scripts/test, which installs it")
         });
         // free_port() can race with another process taking the port: try a few.
         let mut last_log = String::new();
         for _ in 0..3 {
-            match Self::try_start(&binary) {
+            match Self::try_start(&binary, htpasswd.as_deref()) {
                 Ok(registry) => return registry,
                 Err(log) => last_log = log,
             }
@@ -59,15 +74,23 @@ impl Registry {
         panic!("docker-registry did not start; its log:\n{last_log}");
     }
 
-    fn try_start(binary: &Path) -> Result<Registry, String> {
+    fn try_start(binary: &Path, htpasswd: Option<&str>) -> Result<Registry, String> {
         let dir = tempfile::Builder::new()
             .prefix("slipway-registry-")
             .tempdir()
             .map_err(|e| format!("creating a temp dir: {e}"))?;
         let port = crate::free_port();
         let config = dir.path().join("config.yml");
-        fs::write(&config, config_yaml(port, &dir.path().join("storage")))
-            .map_err(|e| format!("writing {}: {e}", config.display()))?;
+        let mut yaml = config_yaml(port, &dir.path().join("storage"));
+        if let Some(lines) = htpasswd {
+            let path = dir.path().join("htpasswd");
+            fs::write(&path, lines).map_err(|e| format!("writing {}: {e}", path.display()))?;
+            yaml.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: slipway-test\n    path: \"{}\"\n",
+                path.display()
+            ));
+        }
+        fs::write(&config, yaml).map_err(|e| format!("writing {}: {e}", config.display()))?;
         let log_path = dir.path().join("registry.log");
         let log = File::create(&log_path).map_err(|e| format!("creating the log: {e}"))?;
         let log_err = log
@@ -93,7 +116,8 @@ impl Registry {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("(exited with {status})\n{}", self.log()));
             }
-            if http_request("GET", &url, &[]).is_ok_and(|r| r.status == 200) {
+            // 401 is ready too: a registry with a login answers it until one logs in.
+            if http_request("GET", &url, &[]).is_ok_and(|r| r.status == 200 || r.status == 401) {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -195,6 +219,13 @@ impl Drop for Registry {
         terminate(&mut self.child, Duration::from_secs(5));
     }
 }
+
+/// The user [`Registry::start_with_login`] accepts.
+pub const LOGIN_USER: &str = "slipway";
+/// That user's password.
+pub const LOGIN_PASSWORD: &str = "s3cret-pass";
+/// bcrypt of [`LOGIN_PASSWORD`], as the registry's htpasswd file wants it.
+const LOGIN_PASSWORD_BCRYPT: &str = "$2b$12$F1vhUB8NxEeVTV2j/Gal8.AeOFXAi3jm4cglqB0HhY84eva86X/Yq";
 
 /// The registry's configuration: 127.0.0.1 only, storage under `storage`, info-level text logs
 /// (the access log included), deletes allowed so tests can clean up.

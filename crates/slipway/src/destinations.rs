@@ -171,7 +171,7 @@ async fn push(
     store: &Store,
     printer: &Printer,
 ) -> anyhow::Result<serde_json::Value> {
-    let keychain = slipway_registry::Keychain::default();
+    let keychain = slipway_registry::Keychain::from_env();
     let progress = |event: slipway_registry::PushEvent| {
         let (text, value) = describe_push_event(&event);
         printer.event(&text, &value);

@@ -13,7 +13,8 @@ use std::time::{Duration, SystemTime};
 
 use common::{example, fails, ok, slipway, store_names};
 use slipway_testkit::{
-    Podman, PodmanService, Registry, copy_dir, free_port, require_tools, touch_all, wait_for_http,
+    LOGIN_PASSWORD, LOGIN_USER, Podman, PodmanService, Registry, copy_dir, free_port,
+    require_tools, touch_all, wait_for_http,
 };
 
 const GREETING: &str = "Hello from slipway!\n";
@@ -226,6 +227,60 @@ fn a_registry_that_is_down() {
     assert!(err.contains("hint: "), "{err}");
     // The image was built and named in the store before the push failed: push can be retried.
     assert!(store_names(cache.path()).contains("go-hello:down"));
+}
+
+/// A Docker config.json that logs in to `registry` as `user` with `password`.
+fn docker_config(dir: &Path, registry: &str, user: &str, password: &str) {
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    let config = serde_json::json!({"auths": {registry: {"auth": auth}}});
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn a_registry_that_refuses_the_credentials_and_one_that_takes_them() {
+    require_tools();
+    let registry = Registry::start_with_login();
+    let cache = tempfile::tempdir().unwrap();
+    let docker = tempfile::tempdir().unwrap();
+    let image = format!("{}/go-hello:login", registry.host());
+    docker_config(
+        docker.path(),
+        &registry.host(),
+        LOGIN_USER,
+        "wrong-password",
+    );
+    let err = fails(
+        slipway(cache.path())
+            .env("DOCKER_CONFIG", docker.path())
+            .arg("build")
+            .arg(example("go-hello"))
+            .args(["-t", &image, "--publish"]),
+    );
+    assert!(err.contains("writing the image to registry"), "{err}");
+    assert!(err.contains("hint: log in with `docker login"), "{err}");
+    assert_eq!(
+        registry.uploaded_blob_count(),
+        0,
+        "nothing reaches a registry that refused us"
+    );
+
+    docker_config(docker.path(), &registry.host(), LOGIN_USER, LOGIN_PASSWORD);
+    let digest = ok(slipway(cache.path())
+        .env("DOCKER_CONFIG", docker.path())
+        .args(["push", &image, "--quiet"]));
+    assert!(
+        registry.uploaded_blob_count() >= 4,
+        "registry log:\n{}",
+        registry.log()
+    );
+    let log = registry.log();
+    assert!(log.contains("PUT /v2/go-hello/manifests/login"), "{log}");
+    assert_eq!(
+        digest.trim(),
+        ok(slipway(cache.path()).args(["inspect", &image, "--quiet"])).trim()
+    );
 }
 
 #[test]
