@@ -77,4 +77,4 @@ fn golden_digest_of_the_fixture_image() {
 }
 
 const GOLDEN_IMAGE: &str =
-    "sha256:ca496756ae967453e46bf821c20bd3122f8a47f76d9016eeb5ee6afafd91e087";
+    "sha256:ae8ce7762c94be795e7216ec58874b00ac970459f4f553d1e0ba6180d3239765";

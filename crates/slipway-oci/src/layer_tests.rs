@@ -117,7 +117,7 @@ fn golden_digests_of_the_fixture_layer() {
 
 const GOLDEN_DIFF_ID: &str =
     "sha256:41f869820785e6f6d1acb8d0b6f94a037fa86c68ed4122a886c4b8003e8e00cd";
-const GOLDEN_GZIP: &str = "sha256:248f35debf78e3b086d6bde48f787cfd2db8cdc177fac38c6073709ee4b11069";
+const GOLDEN_GZIP: &str = "sha256:dce16f748bd840c527df23901d7eb93840800778ee8b9ac4f01fe8bf4a340961";
 const GOLDEN_ZSTD: &str = "sha256:1b4fbbddaa1df9cd07ac387b1843083bbb32bbdc16c33647fc912cd5d1e9baba";
 
 fn insta_like_assert(actual: &str, golden: &str) {
