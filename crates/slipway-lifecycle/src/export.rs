@@ -26,6 +26,7 @@ use crate::metadata::{
     BUILD_METADATA_LABEL, BuildMetadata, BuildpackRef, LauncherMetadata, ProcessMetadata,
     STACK_ID_LABEL,
 };
+use crate::run_image::assemble_run_image;
 
 /// The launcher's version, recorded in the build metadata label.
 pub const LAUNCHER_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -111,6 +112,7 @@ pub fn export(
     ));
     let layers = store_layers(store, &pending, options)?;
     let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
+    let base = assemble_run_image(run_image, &records[..run_image.layers.len()], options)?;
     let config = image_config(run_image, buildpack, output, &launch, options);
     let annotations = BTreeMap::from([
         (
@@ -118,50 +120,14 @@ pub fn export(
             run_image.name.clone(),
         ),
         (
+            "org.opencontainers.image.base.digest".to_string(),
+            base.digest.to_string(),
+        ),
+        (
             "org.opencontainers.image.created".to_string(),
             rfc3339(options.created),
         ),
     ]);
-    let image = Image::assemble(config, &records, &annotations).map_err(ExportError::Image)?;
-    Ok(Exported { image, layers })
-}
-
-/// Writes a stack's run image on its own (user, environment, working dir; no app, no launcher),
-/// for `slipway stack build`: the base other tools (ko, `pack rebase`) can build or rebase onto.
-pub fn export_run_image(
-    store: &OciLayout,
-    run_image: &RunImage,
-    options: &ExportOptions<'_>,
-) -> Result<Exported, ExportError> {
-    let layers = store_layers(store, &run_image.layers, options)?;
-    let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
-    let env: Vec<String> = run_image
-        .env
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let labels = HashMap::from([(
-        STACK_ID_LABEL.to_string(),
-        format!("io.slipway.stacks.{}", run_image.stack),
-    )]);
-    let config = ConfigBuilder::default()
-        .user(run_image.user.clone())
-        .working_dir(WORKSPACE)
-        .env(env)
-        .labels(labels)
-        .build()
-        .unwrap_or_else(|_| unreachable!("every config field has a value"));
-    let config = ImageConfigurationBuilder::default()
-        .created(rfc3339(options.created))
-        .architecture(Arch::from(options.arch))
-        .os(Os::from(options.os))
-        .config(config)
-        .build()
-        .unwrap_or_else(|_| unreachable!("architecture, os and config are set"));
-    let annotations = BTreeMap::from([(
-        "org.opencontainers.image.created".to_string(),
-        rfc3339(options.created),
-    )]);
     let image = Image::assemble(config, &records, &annotations).map_err(ExportError::Image)?;
     Ok(Exported { image, layers })
 }
@@ -220,7 +186,7 @@ fn launch_config(
 }
 
 /// Reuses the blobs the store has, compresses the rest in parallel, and writes them.
-fn store_layers(
+pub(crate) fn store_layers(
     store: &OciLayout,
     pending: &[(UncompressedLayer, String)],
     options: &ExportOptions<'_>,

@@ -115,3 +115,17 @@ fn epoch_formats_as_rfc3339() {
     assert_eq!(rfc3339(315_532_801), "1980-01-01T00:00:01Z");
     assert_eq!(rfc3339(1_709_251_199), "2024-02-29T23:59:59Z");
 }
+
+#[test]
+fn the_app_image_records_the_digest_of_its_run_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = OciLayout::create(dir.path()).unwrap();
+    let app = export(&store, &run_image(), &Fixture, &output("v1"), &OPTIONS).unwrap();
+    let base = crate::export_run_image(&store, &run_image(), &OPTIONS).unwrap();
+    let annotations = app.image.manifest.annotations().clone().unwrap();
+    assert_eq!(
+        annotations["org.opencontainers.image.base.digest"],
+        base.image.digest.to_string()
+    );
+    assert_eq!(app.image.layers()[0].digest, base.image.layers()[0].digest);
+}

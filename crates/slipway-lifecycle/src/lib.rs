@@ -9,9 +9,11 @@ pub mod detect;
 pub mod export;
 pub mod launcher_binary;
 pub mod metadata;
+pub mod run_image;
 
 pub use buildpack::{
     BuildContext, BuildOutput, Buildpack, BuildpackError, ContributedLayer, ProcessType,
 };
 pub use detect::{DetectError, detect};
-pub use export::{ExportError, ExportOptions, Exported, ExportedLayer, export, export_run_image};
+pub use export::{ExportError, ExportOptions, Exported, ExportedLayer, export};
+pub use run_image::export_run_image;

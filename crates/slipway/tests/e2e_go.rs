@@ -333,3 +333,50 @@ fn ctrl_c_during_a_build_leaves_a_usable_store() {
     build_quiet(cache.path(), &example("go-hello"), &["-t", "after"]);
     ok(slipway(cache.path()).args(["inspect", "after"]));
 }
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn inspect_shows_buildpacks_processes_and_layers() {
+    let cache = tempfile::tempdir().unwrap();
+    build_quiet(cache.path(), &example("go-hello"), &["-t", "go-hello"]);
+    let text = ok(slipway(cache.path()).args(["inspect", "go-hello"]));
+    insta::with_settings!({filters => vec![
+        (r"sha256:[0-9a-f]{64}", "sha256:[digest]"),
+        (r"\b[0-9a-f]{12}\b", "[short]"),
+        (r" +\d+(\.\d+)? (B|KiB|MiB)", " [size]"),
+        (r"go1\.\d+(\.\d+)?", "[go]"),
+    ]}, {
+        insta::assert_snapshot!(text, @"
+        Image:       go-hello:latest
+        Digest:      sha256:[digest]
+        Stack:       io.slipway.stacks.scratch
+        Platform:    linux/amd64
+        User:        1000:1000
+        Working dir: /workspace
+        Ports:       8080/tcp
+
+        Buildpacks:
+          slipway/go 0.1.0
+
+        Processes:
+          web (default)      /layers/slipway_go/app/bin/go-hello
+          go-hello           /layers/slipway_go/app/bin/go-hello
+
+        Layers:
+           1 [size]  [short]  stack scratch: user cnb (1000:1000), /tmp, CA certificates
+           2 [size]  [short]  launcher: /cnb/lifecycle/launcher
+           3 [size]  [short]  slipway/go: go-hello (Go binaries, [go])
+           4 [size]  [short]  launch config: processes web, go-hello
+
+        Total size: [size]
+        ");
+    });
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        slipway(cache.path()).args(["inspect", "go-hello", "--json"])
+    ))
+    .unwrap();
+    let result = &json["result"];
+    assert_eq!(result["processes"][0]["type"], "web");
+    assert_eq!(result["layers"].as_array().unwrap().len(), 4);
+    assert_eq!(result["config"]["User"], "1000:1000");
+}

@@ -168,12 +168,14 @@ fn parse_env(pairs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
         .collect()
 }
 
-fn parse_platform(platform: &str) -> anyhow::Result<(&str, &str)> {
-    match platform.split_once('/') {
-        Some(("linux", arch)) if ["amd64", "arm64"].contains(&arch) => Ok(("linux", arch)),
-        _ => bail!(
-            "unsupported platform {platform:?}: slipway builds linux/amd64 and linux/arm64 images"
-        ),
+/// The platforms slipway can build for: the launcher in every image is built for the machine
+/// slipway itself runs on, so images are for that architecture (arm64 images come with stacks
+/// from Debian packages, whose launcher and base come per architecture).
+fn parse_platform(platform: &str) -> anyhow::Result<(&'static str, &'static str)> {
+    if platform == "linux/amd64" {
+        Ok(("linux", "amd64"))
+    } else {
+        bail!("unsupported platform {platform:?}: slipway builds linux/amd64 images for now")
     }
 }
 
@@ -210,7 +212,8 @@ mod tests {
 
     #[test]
     fn platforms() {
-        assert_eq!(parse_platform("linux/arm64").unwrap(), ("linux", "arm64"));
+        assert_eq!(parse_platform("linux/amd64").unwrap(), ("linux", "amd64"));
+        assert!(parse_platform("linux/arm64").is_err());
         assert!(parse_platform("windows/amd64").is_err());
     }
 }

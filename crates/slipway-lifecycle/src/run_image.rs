@@ -1,0 +1,60 @@
+//! A stack's run image as an image of its own.
+
+use std::collections::{BTreeMap, HashMap};
+
+use oci_spec::image::{Arch, ConfigBuilder, ImageConfigurationBuilder, Os};
+use slipway_oci::{Image, LayerRecord, OciLayout};
+use slipway_stack::{RunImage, WORKSPACE};
+
+use crate::export::{ExportError, ExportOptions, Exported, rfc3339, store_layers};
+use crate::metadata::STACK_ID_LABEL;
+
+/// Writes a stack's run image on its own (user, environment, working dir; no app, no launcher),
+/// for `slipway stack build`: the base other tools (ko, `pack rebase`) can build or rebase onto.
+pub fn export_run_image(
+    store: &OciLayout,
+    run_image: &RunImage,
+    options: &ExportOptions<'_>,
+) -> Result<Exported, ExportError> {
+    let layers = store_layers(store, &run_image.layers, options)?;
+    let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
+    let image = assemble_run_image(run_image, &records, options)?;
+    Ok(Exported { image, layers })
+}
+
+/// The run image as an image of its own, from its layers' records: what `stack build` writes,
+/// and whose digest an app image records as its base.
+pub(crate) fn assemble_run_image(
+    run_image: &RunImage,
+    records: &[LayerRecord],
+    options: &ExportOptions<'_>,
+) -> Result<Image, ExportError> {
+    let env: Vec<String> = run_image
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let labels = HashMap::from([(
+        STACK_ID_LABEL.to_string(),
+        format!("io.slipway.stacks.{}", run_image.stack),
+    )]);
+    let config = ConfigBuilder::default()
+        .user(run_image.user.clone())
+        .working_dir(WORKSPACE)
+        .env(env)
+        .labels(labels)
+        .build()
+        .unwrap_or_else(|_| unreachable!("every config field has a value"));
+    let config = ImageConfigurationBuilder::default()
+        .created(rfc3339(options.created))
+        .architecture(Arch::from(options.arch))
+        .os(Os::from(options.os))
+        .config(config)
+        .build()
+        .unwrap_or_else(|_| unreachable!("architecture, os and config are set"));
+    let annotations = BTreeMap::from([(
+        "org.opencontainers.image.created".to_string(),
+        rfc3339(options.created),
+    )]);
+    Image::assemble(config, records, &annotations).map_err(ExportError::Image)
+}
