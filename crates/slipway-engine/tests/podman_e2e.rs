@@ -8,30 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use slipway_engine::{Engine, EngineError};
 use slipway_oci::oci_spec::image::{Arch, ImageConfigurationBuilder, Os};
 use slipway_oci::{Compression, Image, LayerBuilder, LayerRecord, OciLayout};
-use slipway_testkit::{Podman, PodmanService};
+use slipway_testkit::{tiny_image, Podman, PodmanService};
 
-/// A one-layer image holding `/hello.txt` with `text` and no entrypoint, its layer in `layout`.
-fn tiny_image(layout: &OciLayout, text: &str) -> Image {
-    let mut builder = LayerBuilder::with_epoch(1);
-    builder.file("hello.txt", 0o644, text);
-    let layer = builder
-        .build()
-        .expect("building the layer")
-        .compress(Compression::Gzip)
-        .expect("gzip");
-    layout.write_blob(&layer.blob).expect("storing the layer");
-    let config = ImageConfigurationBuilder::default()
-        .architecture(Arch::Amd64)
-        .os(Os::Linux)
-        .build()
-        .expect("config");
-    Image::assemble(
-        config,
-        &[LayerRecord::of(&layer, "hello.txt")],
-        &BTreeMap::new(),
-    )
-    .expect("assembling")
-}
 
 /// A tag no other run uses, so that runs sharing Podman's storage do not meet.
 fn unique_tag() -> String {

@@ -1,45 +1,15 @@
 //! End-to-end: pushing to and pulling from a real registry (Debian's `docker-registry`, started on
 //! a free 127.0.0.1 port by slipway-testkit), asserting on what the registry itself reports.
 
-use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::sync::Mutex;
 
-use slipway_oci::oci_spec::image::{Arch, ConfigBuilder, ImageConfigurationBuilder, Os};
-use slipway_oci::{BlobSource, Compression, Image, LayerBuilder, LayerRecord, OciLayout};
+use slipway_oci::{BlobSource, OciLayout};
 use slipway_registry::{
     Keychain, PushEvent, Reference, RegistryClient, RegistryError, pull_image, push_image,
 };
-use slipway_testkit::Registry;
+use slipway_testkit::{Registry, tiny_image};
 
-/// A one-layer image holding `/hello.txt` with `text`, its layer stored in `layout`.
-fn tiny_image(layout: &OciLayout, text: &str) -> Image {
-    let mut builder = LayerBuilder::with_epoch(1);
-    builder.file("hello.txt", 0o644, text);
-    let layer = builder
-        .build()
-        .expect("building the layer")
-        .compress(Compression::Gzip)
-        .expect("gzip");
-    layout.write_blob(&layer.blob).expect("storing the layer");
-    let config = ImageConfigurationBuilder::default()
-        .architecture(Arch::Amd64)
-        .os(Os::Linux)
-        .config(
-            ConfigBuilder::default()
-                .cmd(vec!["/hello".to_owned()])
-                .build()
-                .expect("config"),
-        )
-        .build()
-        .expect("image config");
-    Image::assemble(
-        config,
-        &[LayerRecord::of(&layer, "hello.txt")],
-        &BTreeMap::new(),
-    )
-    .expect("assembling")
-}
 
 fn reference(registry: &Registry, repo_and_tag: &str) -> Reference {
     format!("{}/{repo_and_tag}", registry.host())

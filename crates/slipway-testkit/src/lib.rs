@@ -14,6 +14,7 @@
 
 mod fixtures;
 mod http;
+mod images;
 mod podman;
 mod process;
 mod registry;
@@ -22,6 +23,7 @@ pub mod registry_log;
 use std::net::TcpListener;
 
 pub use fixtures::{copy_dir, touch_all};
+pub use images::tiny_image;
 pub use http::{HttpResponse, http_get, http_request, unix_request, wait_for_http};
 pub use podman::{Container, Podman, PodmanService};
 pub use process::{find_tool, process_exists};

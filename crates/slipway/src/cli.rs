@@ -81,12 +81,9 @@ pub struct BuildArgs {
     /// The image name [default: the app directory's name].
     #[arg(short = 't', long = "tag", value_name = "IMAGE")]
     pub tag: Option<String>,
-    /// Also write the image to DEST: oci:DIR, docker-archive:FILE, daemon, or registry.
-    #[arg(short = 'o', long = "output", value_name = "DEST")]
-    pub outputs: Vec<String>,
-    /// Push the image to the registry its name points at (same as -o registry).
-    #[arg(long)]
-    pub publish: bool,
+    /// Where else the image goes.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Use this buildpack instead of detecting one (e.g. slipway/go, or go).
     #[arg(short = 'b', long = "buildpack", value_name = "BUILDPACK")]
     pub buildpacks: Vec<String>,
@@ -108,6 +105,17 @@ pub struct BuildArgs {
     /// A PEM CA bundle to put in the image instead of this machine's.
     #[arg(long, value_name = "FILE")]
     pub ca_certs: Option<PathBuf>,
+}
+
+/// Where a newly made image goes besides the local store.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Also write the image to DEST: oci:DIR, docker-archive:FILE, daemon, or registry.
+    #[arg(short = 'o', long = "output", value_name = "DEST")]
+    pub outputs: Vec<String>,
+    /// Push the image to the registry its name points at (same as -o registry).
+    #[arg(long)]
+    pub publish: bool,
 }
 
 /// Layer compression on the command line.
@@ -161,12 +169,9 @@ pub struct StackBuildArgs {
     /// The image name [default: slipway/stack-STACK].
     #[arg(short = 't', long = "tag", value_name = "IMAGE")]
     pub tag: Option<String>,
-    /// Also write the image to DEST: oci:DIR, docker-archive:FILE, daemon, or registry.
-    #[arg(short = 'o', long = "output", value_name = "DEST")]
-    pub outputs: Vec<String>,
-    /// Push the image to the registry its name points at.
-    #[arg(long)]
-    pub publish: bool,
+    /// Where else the image goes.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// A PEM CA bundle to put in the image instead of this machine's.
     #[arg(long, value_name = "FILE")]
     pub ca_certs: Option<PathBuf>,

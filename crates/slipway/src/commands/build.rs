@@ -19,7 +19,7 @@ use crate::store::{Store, display_name, parse_name};
 pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
     let app_dir = app_dir(args)?;
     let reference = parse_name(&image_name(args.tag.as_deref(), &app_dir))?;
-    let destinations = destinations::parse_all(&args.outputs, args.publish)?;
+    let destinations = destinations::parse_all(&args.output.outputs, args.output.publish)?;
     let env = parse_env(&args.env)?;
     let (os, arch) = parse_platform(&args.platform)?;
     let store = Store::open(settings)?;

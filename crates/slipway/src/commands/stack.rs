@@ -33,7 +33,7 @@ pub async fn build(
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<()> {
-    let destinations = destinations::parse_all(&args.outputs, args.publish)?;
+    let destinations = destinations::parse_all(&args.output.outputs, args.output.publish)?;
     let store = Store::open(settings)?;
     let step = printer.step(format!("Building the run image of stack {}", args.stack));
     let run_image = slipway_stack::run_image(
