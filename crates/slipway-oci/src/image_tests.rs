@@ -77,4 +77,4 @@ fn golden_digest_of_the_fixture_image() {
 }
 
 const GOLDEN_IMAGE: &str =
-    "sha256:ae8ce7762c94be795e7216ec58874b00ac970459f4f553d1e0ba6180d3239765";
+    "sha256:4f91c30e6b2b26529012cfb2ae4ab5dd75df9c7f4d5cafe94796fa470841ef90";

@@ -117,7 +117,7 @@ fn golden_digests_of_the_fixture_layer() {
 
 const GOLDEN_DIFF_ID: &str =
     "sha256:41f869820785e6f6d1acb8d0b6f94a037fa86c68ed4122a886c4b8003e8e00cd";
-const GOLDEN_GZIP: &str = "sha256:dce16f748bd840c527df23901d7eb93840800778ee8b9ac4f01fe8bf4a340961";
+const GOLDEN_GZIP: &str = "sha256:4acfd505319cab05dc0cd944afa58eceddff583ad6cfba58b4d5ee9b4b83bb7a";
 const GOLDEN_ZSTD: &str = "sha256:1b4fbbddaa1df9cd07ac387b1843083bbb32bbdc16c33647fc912cd5d1e9baba";
 
 fn insta_like_assert(actual: &str, golden: &str) {

@@ -1,0 +1,1 @@
+//! lockfile (being written)

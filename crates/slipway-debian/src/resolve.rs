@@ -1,0 +1,1 @@
+//! resolve (being written)
