@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use slipway_oci::{LayerBuilder, LayerError, UncompressedLayer};
 
 mod ca_bundle;
+pub mod debian_stacks;
 
 pub use ca_bundle::{CaBundleError, find_host_ca_bundle};
 
