@@ -16,6 +16,9 @@ use slipway_lifecycle::{
     BuildContext, BuildOutput, Buildpack, BuildpackError, ContributedLayer, ProcessType,
 };
 use slipway_oci::LayerBuilder;
+use slipway_sbom::{
+    BUILDPACK_PACKAGES_LABEL, LabelledPackage, encode_buildpack_packages, parse_go_version_m,
+};
 
 pub use targets::{MainPackage, binary_name, default_process};
 
@@ -53,7 +56,12 @@ impl Buildpack for GoBuildpack {
         let packages = go.main_packages(ctx, &targets)?;
         let out_dir = output_dir(ctx);
         go.build(ctx, &packages, &out_dir)?;
-        Ok(output(&packages, &out_dir, &go.version))
+        let mut output = output(&packages, &out_dir, &go.version);
+        output.labels.push((
+            BUILDPACK_PACKAGES_LABEL.to_string(),
+            go.modules_label(ctx, &packages, &out_dir)?,
+        ));
+        Ok(output)
     }
 }
 
@@ -114,6 +122,7 @@ fn output(packages: &[MainPackage], out_dir: &Path, go_version: &str) -> BuildOu
         processes,
         launch_env: vec![],
         port: Some(DEFAULT_PORT),
+        labels: vec![],
     }
 }
 
@@ -217,6 +226,26 @@ impl GoToolchain {
                 .join(" ")
         ));
         run(&mut cmd, "go build").map(drop)
+    }
+}
+
+impl GoToolchain {
+    /// The modules compiled into the binaries (`go version -m`), as the SBOM label lists them:
+    /// what this buildpack adds to the image besides Debian packages.
+    fn modules_label(
+        &self,
+        ctx: &BuildContext<'_>,
+        packages: &[MainPackage],
+        out_dir: &Path,
+    ) -> Result<String, BuildpackError> {
+        let mut cmd = self.command(ctx);
+        cmd.args(["version", "-m"])
+            .args(packages.iter().map(|p| out_dir.join(p.binary_name())));
+        let listing = run(&mut cmd, "go version -m")?;
+        let modules = parse_go_version_m(&listing);
+        Ok(encode_buildpack_packages(
+            modules.iter().map(LabelledPackage::from),
+        ))
     }
 }
 

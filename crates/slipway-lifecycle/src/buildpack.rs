@@ -71,6 +71,8 @@ pub struct BuildOutput {
     pub launch_env: Vec<(String, String)>,
     /// The TCP port the web process listens on, when the buildpack knows it.
     pub port: Option<u16>,
+    /// Image labels the buildpack sets, e.g. the packages it added for the SBOM.
+    pub labels: Vec<(String, String)>,
 }
 
 /// A build that failed, with the tool output the user needs to see to fix it.

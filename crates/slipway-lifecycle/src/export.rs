@@ -267,6 +267,7 @@ fn image_config(
             format!("io.slipway.stacks.{}", run_image.stack),
         ),
     ]);
+    labels.extend(output.labels.iter().cloned());
     labels.insert(
         "org.opencontainers.image.base.name".into(),
         run_image.name.clone(),

@@ -42,6 +42,7 @@ fn output(version: &str) -> BuildOutput {
         }],
         launch_env: vec![],
         port: Some(8080),
+        labels: vec![],
     }
 }
 

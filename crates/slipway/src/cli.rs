@@ -57,6 +57,8 @@ pub enum Command {
     Push(PushArgs),
     /// Show an image's buildpacks, processes and layers.
     Inspect(InspectArgs),
+    /// List every package in an image (SPDX or CycloneDX JSON).
+    Sbom(SbomArgs),
     /// Stacks: the base images apps are built onto.
     #[command(subcommand)]
     Stack(StackCommand),
@@ -149,6 +151,25 @@ pub struct PushArgs {
 pub struct InspectArgs {
     /// An image in the local store (name, or digest).
     pub image: String,
+}
+
+/// `slipway sbom`.
+#[derive(Debug, Args)]
+pub struct SbomArgs {
+    /// An image in the local store.
+    pub image: String,
+    /// The document format.
+    #[arg(long, value_enum, default_value_t = SbomFormat::SpdxJson)]
+    pub format: SbomFormat,
+}
+
+/// SBOM formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SbomFormat {
+    /// SPDX 2.3 JSON.
+    SpdxJson,
+    /// CycloneDX 1.5 JSON.
+    CyclonedxJson,
 }
 
 /// `slipway stack …`.

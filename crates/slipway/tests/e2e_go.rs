@@ -380,3 +380,26 @@ fn inspect_shows_buildpacks_processes_and_layers() {
     assert_eq!(result["layers"].as_array().unwrap().len(), 4);
     assert_eq!(result["config"]["User"], "1000:1000");
 }
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry and Go"]
+fn sbom_lists_the_go_modules_in_both_formats() {
+    let cache = tempfile::tempdir().unwrap();
+    build_quiet(cache.path(), &example("go-hello"), &["-t", "go-hello"]);
+    let spdx: serde_json::Value =
+        serde_json::from_str(&ok(slipway(cache.path()).args(["sbom", "go-hello"]))).unwrap();
+    assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
+    let names: Vec<&str> = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(names.contains(&"github.com/go-chi/chi/v5"), "{names:?}");
+    let cyclonedx =
+        ok(slipway(cache.path()).args(["sbom", "go-hello", "--format", "cyclonedx-json"]));
+    assert!(
+        cyclonedx.contains("pkg:golang/github.com/go-chi/chi/v5@v5.2.3"),
+        "{cyclonedx}"
+    );
+}

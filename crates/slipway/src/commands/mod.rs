@@ -5,6 +5,7 @@ mod export;
 mod images;
 mod inspect;
 mod push;
+mod sbom;
 mod stack;
 mod version;
 
@@ -21,6 +22,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Export(args) => export::run(&args, &settings, printer).await,
         Command::Push(args) => push::run(&args, &settings, printer).await,
         Command::Inspect(args) => inspect::run(&args, &settings, printer),
+        Command::Sbom(args) => sbom::run(&args, &settings, printer),
         Command::Stack(StackCommand::List) => {
             stack::list(printer);
             Ok(())
