@@ -1,7 +1,7 @@
 //! The Debian archive, as slipway uses it to make base images from packages.
 //!
 //! Nothing is trusted unverified: `InRelease` is checked against the Debian archive keyring with
-//! OpenPGP, every `Packages` index against the SHA-256 that `InRelease` lists, and every `.deb`
+//! `OpenPGP`, every `Packages` index against the SHA-256 that `InRelease` lists, and every `.deb`
 //! against the SHA-256 its index (and the lockfile) gives. Data and parsing (control files, the
 //! resolver, the lockfile) stay apart from I/O (the archive client, the download cache).
 

@@ -8,8 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use slipway_engine::{Engine, EngineError};
 use slipway_oci::oci_spec::image::{Arch, ImageConfigurationBuilder, Os};
 use slipway_oci::{Compression, Image, LayerBuilder, LayerRecord, OciLayout};
-use slipway_testkit::{tiny_image, Podman, PodmanService};
-
+use slipway_testkit::{Podman, PodmanService, tiny_image};
 
 /// A tag no other run uses, so that runs sharing Podman's storage do not meet.
 fn unique_tag() -> String {

@@ -12,8 +12,6 @@ use slipway_launch::{
     CONFIG_PATH, DEFAULT_PROCESS, LAUNCHER_PATH, LaunchConfig, PROCESS_DIR, Process,
 };
 use slipway_oci::canonical_json::to_canonical_json;
-use slipway_oci::layer::compress_all;
-use slipway_oci::layout::LayoutError;
 use slipway_oci::{
     Compression, Image, ImageError, LayerBuilder, LayerError, LayerRecord, OciLayout,
     UncompressedLayer,
@@ -26,7 +24,7 @@ use crate::metadata::{
     BUILD_METADATA_LABEL, BuildMetadata, BuildpackRef, LauncherMetadata, ProcessMetadata,
     STACK_ID_LABEL,
 };
-use crate::run_image::assemble_run_image;
+use crate::run_image::{assemble_run_image, store_run_layers};
 
 /// The launcher's version, recorded in the build metadata label.
 pub const LAUNCHER_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -39,7 +37,7 @@ pub enum ExportError {
     Layer(String, #[source] LayerError),
     /// The store could not be written.
     #[error("writing to the local store")]
-    Store(#[source] LayoutError),
+    Store(#[source] slipway_oci::StoreLayersError),
     /// The image could not be assembled.
     #[error("assembling the image")]
     Image(#[source] ImageError),
@@ -64,15 +62,7 @@ pub struct ExportOptions<'a> {
 }
 
 /// One layer of an exported image, with whether the store already had it.
-#[derive(Debug, Clone)]
-pub struct ExportedLayer {
-    /// The manifest's view of it.
-    pub record: LayerRecord,
-    /// Whether the compressed blob was found in the store (nothing was compressed or written).
-    pub reused: bool,
-    /// Size of its tar before compression.
-    pub uncompressed_size: u64,
-}
+pub type ExportedLayer = slipway_oci::StoredLayer;
 
 /// An exported image: its blobs are in the store, but no name points at it yet.
 #[derive(Debug, Clone)]
@@ -92,7 +82,8 @@ pub fn export(
     options: &ExportOptions<'_>,
 ) -> Result<Exported, ExportError> {
     let launch = launch_config(buildpack, output)?;
-    let mut pending: Vec<(UncompressedLayer, String)> = run_image.layers.clone();
+    let mut layers = store_run_layers(store, run_image, options)?;
+    let mut pending: Vec<(UncompressedLayer, String)> = Vec::new();
     pending.push((
         build_layer("launcher", &launcher_layer())?,
         "launcher: /cnb/lifecycle/launcher".into(),
@@ -110,7 +101,7 @@ pub fn export(
         build_layer("launch config", &config_layer(&launch))?,
         format!("launch config: processes {}", types.join(", ")),
     ));
-    let layers = store_layers(store, &pending, options)?;
+    layers.extend(store_layers(store, &pending, options)?);
     let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
     let base = assemble_run_image(run_image, &records[..run_image.layers.len()], options)?;
     let config = image_config(run_image, buildpack, output, &launch, options);
@@ -191,58 +182,9 @@ pub(crate) fn store_layers(
     pending: &[(UncompressedLayer, String)],
     options: &ExportOptions<'_>,
 ) -> Result<Vec<ExportedLayer>, ExportError> {
-    let compression = options.compression;
-    let cached: Vec<Option<(slipway_oci::Digest, u64)>> = pending
-        .iter()
-        .map(|(layer, _)| {
-            options
-                .reuse_layers
-                .then(|| store.compressed_layer(&layer.diff_id, compression))
-                .flatten()
-        })
-        .collect();
-    let misses: Vec<&UncompressedLayer> = pending
-        .iter()
-        .zip(&cached)
-        .filter(|(_, c)| c.is_none())
-        .map(|((l, _), _)| l)
-        .collect();
-    let mut fresh = compress_all(&misses, compression)
-        .map_err(|e| ExportError::Layer("compression".into(), e))?
-        .into_iter();
-    pending
-        .iter()
-        .zip(cached)
-        .map(|((layer, description), cached)| {
-            let uncompressed_size = layer.tar.len() as u64;
-            let (record, reused) = if let Some((digest, size)) = cached {
-                (
-                    LayerRecord {
-                        media_type: compression.media_type(),
-                        digest,
-                        size,
-                        diff_id: layer.diff_id.clone(),
-                        created_by: description.clone(),
-                    },
-                    true,
-                )
-            } else {
-                let blob = fresh
-                    .next()
-                    .unwrap_or_else(|| unreachable!("one compressed layer per miss"));
-                store.write_blob(&blob.blob).map_err(ExportError::Store)?;
-                store
-                    .remember_compressed_layer(&blob.diff_id, compression, &blob.digest, blob.size)
-                    .map_err(ExportError::Store)?;
-                (LayerRecord::of(&blob, description.clone()), false)
-            };
-            Ok(ExportedLayer {
-                record,
-                reused,
-                uncompressed_size,
-            })
-        })
-        .collect()
+    store
+        .store_layers(pending, options.compression, options.reuse_layers)
+        .map_err(ExportError::Store)
 }
 
 fn image_config(
@@ -267,6 +209,7 @@ fn image_config(
             format!("io.slipway.stacks.{}", run_image.stack),
         ),
     ]);
+    labels.extend(run_image.labels.iter().cloned());
     labels.extend(output.labels.iter().cloned());
     labels.insert(
         "org.opencontainers.image.base.name".into(),

@@ -52,9 +52,13 @@ fn run_image() -> RunImage {
     RunImage {
         stack: "scratch".into(),
         name: "slipway/stack-scratch".into(),
-        layers: vec![(base.build().unwrap(), "stack".into())],
+        layers: vec![slipway_stack::RunLayer::Built(
+            base.build().unwrap(),
+            "stack".into(),
+        )],
         env: vec![("PATH".into(), "/cnb/process".into())],
         user: "1000:1000".into(),
+        labels: vec![],
     }
 }
 

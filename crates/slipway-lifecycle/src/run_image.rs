@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use oci_spec::image::{Arch, ConfigBuilder, ImageConfigurationBuilder, Os};
 use slipway_oci::{Image, LayerRecord, OciLayout};
-use slipway_stack::{RunImage, WORKSPACE};
+use slipway_stack::{RunImage, RunLayer, WORKSPACE};
 
-use crate::export::{ExportError, ExportOptions, Exported, rfc3339, store_layers};
+use crate::export::{ExportError, ExportOptions, Exported, ExportedLayer, rfc3339, store_layers};
 use crate::metadata::STACK_ID_LABEL;
 
 /// Writes a stack's run image on its own (user, environment, working dir; no app, no launcher),
@@ -16,10 +16,37 @@ pub fn export_run_image(
     run_image: &RunImage,
     options: &ExportOptions<'_>,
 ) -> Result<Exported, ExportError> {
-    let layers = store_layers(store, &run_image.layers, options)?;
+    let layers = store_run_layers(store, run_image, options)?;
     let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
     let image = assemble_run_image(run_image, &records, options)?;
     Ok(Exported { image, layers })
+}
+
+/// The run image's layers in the store: those the stack already stored as they are, the others
+/// compressed and written (or found) now.
+pub(crate) fn store_run_layers(
+    store: &OciLayout,
+    run_image: &RunImage,
+    options: &ExportOptions<'_>,
+) -> Result<Vec<ExportedLayer>, ExportError> {
+    let mut stored = Vec::new();
+    for layer in &run_image.layers {
+        match layer {
+            RunLayer::Stored(record) => stored.push(ExportedLayer {
+                record: record.clone(),
+                reused: true,
+                uncompressed_size: 0,
+            }),
+            RunLayer::Built(tar, holds) => {
+                stored.extend(store_layers(
+                    store,
+                    &[(tar.clone(), holds.clone())],
+                    options,
+                )?);
+            }
+        }
+    }
+    Ok(stored)
 }
 
 /// The run image as an image of its own, from its layers' records: what `stack build` writes,
@@ -34,7 +61,8 @@ pub(crate) fn assemble_run_image(
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    let labels = HashMap::from([(
+    let mut labels: HashMap<String, String> = run_image.labels.iter().cloned().collect();
+    labels.extend([(
         STACK_ID_LABEL.to_string(),
         format!("io.slipway.stacks.{}", run_image.stack),
     )]);

@@ -18,7 +18,7 @@ use crate::digest::{Digest, DigestWriter, sha256_digest};
 use crate::tar_writer::{DeterministicTar, EntryMeta, reproducible_epoch};
 
 /// gzip level used for every layer: zlib's default. With the zlib-rs backend it compresses the
-/// 6 MB go-hello binary in about 100 ms (miniz_oxide took 330 ms). Changing it changes every digest.
+/// 6 MB go-hello binary in about 100 ms (`miniz_oxide` took 330 ms). Changing it changes every digest.
 pub const GZIP_LEVEL: u32 = 6;
 /// zstd level used for every layer. Changing it changes every layer digest.
 pub const ZSTD_LEVEL: i32 = 3;

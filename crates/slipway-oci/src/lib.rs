@@ -11,6 +11,7 @@ pub mod digest;
 pub mod docker_archive;
 pub mod image;
 pub mod layer;
+pub mod layer_store;
 pub mod layout;
 pub mod tar_writer;
 
@@ -18,6 +19,7 @@ pub use blobs::BlobSource;
 pub use digest::{Digest, sha256_digest};
 pub use image::{Image, ImageError, LayerRecord};
 pub use layer::{Compression, Layer, LayerBuilder, LayerError, UncompressedLayer};
+pub use layer_store::{StoreLayersError, StoredLayer};
 pub use layout::{LayoutError, OciLayout};
 
 /// Re-exported so that callers build configs and descriptors with the same types this crate uses.

@@ -10,7 +10,6 @@ use slipway_registry::{
 };
 use slipway_testkit::{Registry, tiny_image};
 
-
 fn reference(registry: &Registry, repo_and_tag: &str) -> Reference {
     format!("{}/{repo_and_tag}", registry.host())
         .parse()

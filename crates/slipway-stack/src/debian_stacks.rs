@@ -16,9 +16,11 @@ pub struct DebianStack {
     pub version: &'static str,
     /// What every run image holds, about what distroless `base` does.
     pub run_packages: &'static [&'static str],
-    /// Packages whose own dependencies are not followed, as distroless does: ca-certificates and
-    /// tzdata are data (their dependencies, debconf and with it perl, only serve their
-    /// maintainer scripts, which slipway never runs).
+    /// Packages whose own dependencies are not followed, as distroless does: ca-certificates,
+    /// tzdata and base-files are data (their dependencies, debconf and awk, only serve their
+    /// maintainer scripts, which slipway never runs); ca-certificates-java, util-linux and dpkg
+    /// are pulled in by runtimes for install-time tools (keystore updates, PAM-using login
+    /// tools, the package manager) that a run image never runs.
     pub data_only_packages: &'static [&'static str],
     /// What the build image adds to the run set for every build.
     pub build_packages: &'static [&'static str],
@@ -26,13 +28,31 @@ pub struct DebianStack {
     pub java_versions: &'static [u32],
 }
 
+/// See [`DebianStack::data_only_packages`].
+const DATA_ONLY: &[&str] = &[
+    "base-files",
+    "ca-certificates",
+    "ca-certificates-java",
+    "dpkg",
+    "netbase",
+    "tzdata",
+    "util-linux",
+];
+
 /// Debian 13 (trixie): the current stable release, the default stack.
 pub const DEBIAN_13: DebianStack = DebianStack {
     name: "debian-13",
     codename: "trixie",
     version: "13",
-    run_packages: &["base-files", "netbase", "tzdata", "ca-certificates", "libc6", "libssl3t64"],
-    data_only_packages: &["ca-certificates", "tzdata"],
+    run_packages: &[
+        "base-files",
+        "netbase",
+        "tzdata",
+        "ca-certificates",
+        "libc6",
+        "libssl3t64",
+    ],
+    data_only_packages: DATA_ONLY,
     build_packages: &["build-essential", "git", "curl", "ca-certificates"],
     java_versions: &[21, 25],
 };
@@ -42,8 +62,15 @@ pub const DEBIAN_12: DebianStack = DebianStack {
     name: "debian-12",
     codename: "bookworm",
     version: "12",
-    run_packages: &["base-files", "netbase", "tzdata", "ca-certificates", "libc6", "libssl3"],
-    data_only_packages: &["ca-certificates", "tzdata"],
+    run_packages: &[
+        "base-files",
+        "netbase",
+        "tzdata",
+        "ca-certificates",
+        "libc6",
+        "libssl3",
+    ],
+    data_only_packages: DATA_ONLY,
     build_packages: &["build-essential", "git", "curl", "ca-certificates"],
     java_versions: &[17],
 };
@@ -67,25 +94,48 @@ impl DebianStack {
     /// The flavors of this stack.
     #[must_use]
     pub fn flavors(&self) -> Vec<Flavor> {
-        let mut flavors = vec![Flavor { name: "base".into(), packages: vec![], env: vec![] }];
+        let mut flavors = vec![Flavor {
+            name: "base".into(),
+            packages: vec![],
+            env: vec![],
+        }];
         for version in self.java_versions {
             flavors.push(Flavor {
                 name: format!("java-{version}"),
                 packages: vec![java_package(*version)],
-                env: vec![("JAVA_HOME".into(), format!("/usr/lib/jvm/java-{version}-openjdk-amd64"))],
+                env: vec![(
+                    "JAVA_HOME".into(),
+                    format!("/usr/lib/jvm/java-{version}-openjdk-amd64"),
+                )],
             });
         }
-        flavors.push(Flavor { name: "nodejs".into(), packages: vec!["nodejs"], env: vec![] });
-        flavors.push(Flavor { name: "python".into(), packages: vec!["python3"], env: vec![] });
+        flavors.push(Flavor {
+            name: "nodejs".into(),
+            packages: vec!["nodejs"],
+            env: vec![],
+        });
+        flavors.push(Flavor {
+            name: "python".into(),
+            packages: vec!["python3"],
+            env: vec![],
+        });
         flavors
     }
 
     /// The flavor named `name`, or an error listing the ones there are.
     pub fn flavor(&self, name: &str) -> Result<Flavor, String> {
         let flavors = self.flavors();
-        flavors.iter().find(|f| f.name == name).cloned().ok_or_else(|| {
-            flavors.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
-        })
+        flavors
+            .iter()
+            .find(|f| f.name == name)
+            .cloned()
+            .ok_or_else(|| {
+                flavors
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
     }
 }
 
@@ -115,11 +165,21 @@ mod tests {
         assert_eq!(names, ["base", "java-21", "java-25", "nodejs", "python"]);
         let java = DEBIAN_13.flavor("java-21").unwrap();
         assert_eq!(java.packages, ["openjdk-21-jre-headless"]);
-        assert_eq!(DEBIAN_13.flavor("ruby").unwrap_err(), "base, java-21, java-25, nodejs, python");
+        assert_eq!(
+            DEBIAN_13.flavor("ruby").unwrap_err(),
+            "base, java-21, java-25, nodejs, python"
+        );
     }
 
     #[test]
     fn debian_12_has_java_17() {
-        assert_eq!(debian_stack("debian-12").unwrap().flavor("java-17").unwrap().packages, ["openjdk-17-jre-headless"]);
+        assert_eq!(
+            debian_stack("debian-12")
+                .unwrap()
+                .flavor("java-17")
+                .unwrap()
+                .packages,
+            ["openjdk-17-jre-headless"]
+        );
     }
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use slipway_oci::{LayerBuilder, LayerError, UncompressedLayer};
 
 mod ca_bundle;
+pub mod debian;
 pub mod debian_stacks;
 
 pub use ca_bundle::{CaBundleError, find_host_ca_bundle};
@@ -57,12 +58,25 @@ pub struct RunImage {
     pub stack: String,
     /// A reference-like name for the run image, recorded in the app image's base annotations.
     pub name: String,
-    /// Its layers, bottom first, each with what it holds.
-    pub layers: Vec<(UncompressedLayer, String)>,
+    /// Its layers, bottom first.
+    pub layers: Vec<RunLayer>,
     /// Environment every process in the image gets.
     pub env: Vec<(String, String)>,
     /// `uid:gid` the image runs as.
     pub user: String,
+    /// Labels the run image carries, and with it every app image built on it.
+    pub labels: Vec<(String, String)>,
+}
+
+/// One run image layer: built now (the exporter compresses and stores it, or finds it stored), or
+/// already in the store (a Debian stack caches its layers: rebuilding them means unpacking every
+/// package again).
+#[derive(Debug, Clone)]
+pub enum RunLayer {
+    /// A layer's tar and what it holds.
+    Built(UncompressedLayer, String),
+    /// A layer the store has.
+    Stored(slipway_oci::LayerRecord),
 }
 
 /// What a stack is, for `slipway stack list`.
@@ -113,7 +127,7 @@ fn scratch(options: &StackOptions) -> Result<RunImage, StackError> {
     Ok(RunImage {
         stack: "scratch".into(),
         name: "slipway/stack-scratch".into(),
-        layers: vec![(
+        layers: vec![RunLayer::Built(
             layer,
             "stack scratch: user cnb (1000:1000), /tmp, CA certificates".into(),
         )],
@@ -122,6 +136,7 @@ fn scratch(options: &StackOptions) -> Result<RunImage, StackError> {
             "/cnb/process:/cnb/lifecycle:/usr/local/bin:/usr/bin:/bin".into(),
         )],
         user: format!("{APP_UID}:{APP_GID}"),
+        labels: vec![],
     })
 }
 
@@ -189,7 +204,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(image.user, "1000:1000");
-        let files = files_of(&image.layers[0].0);
+        let RunLayer::Built(layer, _) = &image.layers[0] else {
+            panic!("scratch builds its layer")
+        };
+        let files = files_of(layer);
         let passwd = files.iter().find(|f| f.0 == "etc/passwd").unwrap();
         assert!(passwd.2.contains("cnb:x:1000:1000:"));
         let certs = files

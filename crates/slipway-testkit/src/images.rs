@@ -32,6 +32,10 @@ pub fn tiny_image(layout: &OciLayout, text: &str) -> Image {
         .config(config)
         .build()
         .expect("image config");
-    Image::assemble(config, &[LayerRecord::of(&layer, "hello.txt")], &BTreeMap::new())
-        .expect("assembling")
+    Image::assemble(
+        config,
+        &[LayerRecord::of(&layer, "hello.txt")],
+        &BTreeMap::new(),
+    )
+    .expect("assembling")
 }

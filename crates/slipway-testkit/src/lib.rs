@@ -23,8 +23,8 @@ pub mod registry_log;
 use std::net::TcpListener;
 
 pub use fixtures::{copy_dir, touch_all};
-pub use images::tiny_image;
 pub use http::{HttpResponse, http_get, http_request, unix_request, wait_for_http};
+pub use images::tiny_image;
 pub use podman::{Container, Podman, PodmanService};
 pub use process::{find_tool, process_exists};
 pub use registry::{LOGIN_PASSWORD, LOGIN_USER, Registry};

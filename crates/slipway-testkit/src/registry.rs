@@ -1,6 +1,7 @@
 //! A real OCI registry for the end-to-end tests: Debian's `docker-registry` (CNCF Distribution
 //! v2.8) on a free 127.0.0.1 port, with its storage and log in a temp dir.
 
+use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -56,17 +57,17 @@ impl Registry {
     /// As [`Registry::start`].
     #[must_use]
     pub fn start_with_login() -> Registry {
-        Self::start_with(Some(format!("{LOGIN_USER}:{LOGIN_PASSWORD_BCRYPT}\n")))
+        Self::start_with(Some(&format!("{LOGIN_USER}:{LOGIN_PASSWORD_BCRYPT}\n")))
     }
 
-    fn start_with(htpasswd: Option<String>) -> Registry {
+    fn start_with(htpasswd: Option<&str>) -> Registry {
         let binary = find_tool("docker-registry").unwrap_or_else(|| {
             panic!("docker-registry is not installed; run scripts/test, which installs it")
         });
         // free_port() can race with another process taking the port: try a few.
         let mut last_log = String::new();
         for _ in 0..3 {
-            match Self::try_start(&binary, htpasswd.as_deref()) {
+            match Self::try_start(&binary, htpasswd) {
                 Ok(registry) => return registry,
                 Err(log) => last_log = log,
             }
@@ -85,10 +86,11 @@ impl Registry {
         if let Some(lines) = htpasswd {
             let path = dir.path().join("htpasswd");
             fs::write(&path, lines).map_err(|e| format!("writing {}: {e}", path.display()))?;
-            yaml.push_str(&format!(
+            let _ = write!(
+                yaml,
                 "auth:\n  htpasswd:\n    realm: slipway-test\n    path: \"{}\"\n",
                 path.display()
-            ));
+            );
         }
         fs::write(&config, yaml).map_err(|e| format!("writing {}: {e}", config.display()))?;
         let log_path = dir.path().join("registry.log");

@@ -31,6 +31,15 @@ pub struct GlobalArgs {
     /// Where slipway keeps its local store and caches [default: $`XDG_CACHE_HOME/slipway`].
     #[arg(long, global = true, env = "SLIPWAY_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// The Debian mirror (base URL of the archive) [default: from the machine's apt sources].
+    #[arg(long, global = true, env = "SLIPWAY_DEBIAN_MIRROR", value_name = "URL")]
+    pub debian_mirror: Option<String>,
+    /// The `OpenPGP` keyring that signs the Debian archive [default: Debian's archive keyring].
+    #[arg(long = "debian-keyring", global = true, value_name = "FILE")]
+    pub keyring: Option<PathBuf>,
+    /// Fetch the Debian indexes again even when the cached ones are less than a day old.
+    #[arg(long, global = true)]
+    pub refresh: bool,
 }
 
 impl GlobalArgs {
@@ -57,7 +66,7 @@ pub enum Command {
     Push(PushArgs),
     /// Show an image's buildpacks, processes and layers.
     Inspect(InspectArgs),
-    /// List every package in an image (SPDX or CycloneDX JSON).
+    /// List every package in an image (SPDX or `CycloneDX` JSON).
     Sbom(SbomArgs),
     /// Stacks: the base images apps are built onto.
     #[command(subcommand)]
@@ -168,17 +177,46 @@ pub struct SbomArgs {
 pub enum SbomFormat {
     /// SPDX 2.3 JSON.
     SpdxJson,
-    /// CycloneDX 1.5 JSON.
+    /// `CycloneDX` 1.5 JSON.
     CyclonedxJson,
 }
 
 /// `slipway stack …`.
 #[derive(Debug, Subcommand)]
 pub enum StackCommand {
-    /// List the stacks.
+    /// List the stacks and their run image flavors.
     List,
+    /// Resolve a stack's packages into a lockfile (pins them; commit it beside your app).
+    Resolve(StackResolveArgs),
+    /// Resolve a lockfile's stack again and print what changed (security fixes and updates).
+    Update(StackUpdateArgs),
     /// Write a stack's run image.
     Build(StackBuildArgs),
+}
+
+/// `slipway stack resolve`.
+#[derive(Debug, Args)]
+pub struct StackResolveArgs {
+    /// The stack.
+    #[arg(default_value = "debian-13")]
+    pub stack: String,
+    /// The lockfile to write.
+    #[arg(short = 'l', long, default_value = "slipway.lock", value_name = "FILE")]
+    pub lockfile: PathBuf,
+    /// Leave out the -updates and -security suites (the release as it shipped).
+    #[arg(long)]
+    pub release_only: bool,
+    /// The architecture.
+    #[arg(long, default_value = "amd64")]
+    pub arch: String,
+}
+
+/// `slipway stack update`.
+#[derive(Debug, Args)]
+pub struct StackUpdateArgs {
+    /// The lockfile to update.
+    #[arg(short = 'l', long, default_value = "slipway.lock", value_name = "FILE")]
+    pub lockfile: PathBuf,
 }
 
 /// `slipway stack build`.
@@ -187,7 +225,13 @@ pub struct StackBuildArgs {
     /// The stack.
     #[arg(default_value = slipway_stack::DEFAULT_STACK)]
     pub stack: String,
-    /// The image name [default: slipway/stack-STACK].
+    /// The run image flavor (Debian stacks): base, java-N, nodejs, python.
+    #[arg(long, default_value = "base")]
+    pub flavor: String,
+    /// The lockfile pinning the packages [default: resolve against the current indexes].
+    #[arg(short = 'l', long, value_name = "FILE")]
+    pub lockfile: Option<PathBuf>,
+    /// The image name [default: slipway/STACK-FLAVOR].
     #[arg(short = 't', long = "tag", value_name = "IMAGE")]
     pub tag: Option<String>,
     /// Where else the image goes.

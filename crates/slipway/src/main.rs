@@ -16,6 +16,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before anything starts a thread: the sandbox helper must enter namespaces single-threaded.
+    slipway_sandbox::helper_main_if_requested();
     let cli = cli::Cli::parse();
     let printer = printer::Printer::new(cli.global.output_mode());
     let runtime = match tokio::runtime::Builder::new_multi_thread()

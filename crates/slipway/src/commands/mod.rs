@@ -27,7 +27,15 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             stack::list(printer);
             Ok(())
         }
-        Command::Stack(StackCommand::Build(args)) => stack::build(&args, &settings, printer).await,
+        Command::Stack(StackCommand::Resolve(args)) => {
+            stack::resolve(&args, &cli.global, &settings, printer).await
+        }
+        Command::Stack(StackCommand::Update(args)) => {
+            stack::update(&args, &cli.global, &settings, printer).await
+        }
+        Command::Stack(StackCommand::Build(args)) => {
+            stack::build(&args, &cli.global, &settings, printer).await
+        }
         Command::Version => {
             version::run(printer);
             Ok(())

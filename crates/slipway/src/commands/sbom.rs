@@ -1,5 +1,5 @@
 //! `slipway sbom`: every package an image holds (Debian packages from their dpkg status entries,
-//! with licences; what buildpacks added), as SPDX or CycloneDX JSON.
+//! with licences; what buildpacks added), as SPDX or `CycloneDX` JSON.
 
 use crate::cli::{SbomArgs, SbomFormat};
 use crate::printer::Printer;

@@ -1,0 +1,357 @@
+//! The archive client against a small HTTP server on 127.0.0.1 that serves an archive signed
+//! with a throw-away key, so that every check (and the cache) is tested offline.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::*;
+use crate::release::ReleaseError;
+use crate::release::testkey::TestKey;
+
+const PACKAGES: &str = "\
+Package: base-files
+Version: 13.8
+Architecture: amd64
+Depends: libc6
+Filename: pool/main/b/base-files/base-files_13.8_amd64.deb
+Size: 73316
+SHA256: 1111111111111111111111111111111111111111111111111111111111111111
+
+Package: libc6
+Source: glibc
+Version: 2.41-12
+Architecture: amd64
+Filename: pool/main/g/glibc/libc6_2.41-12_amd64.deb
+Size: 2851340
+SHA256: 2222222222222222222222222222222222222222222222222222222222222222
+";
+
+/// Serves the files under a directory over HTTP/1.1 and counts the requests per path.
+struct Server {
+    port: u16,
+    hits: Arc<Mutex<BTreeMap<String, usize>>>,
+}
+
+impl Server {
+    async fn start(root: PathBuf) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let hits = Arc::new(Mutex::new(BTreeMap::new()));
+        let counter = Arc::clone(&hits);
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let root = root.clone();
+                let counter = Arc::clone(&counter);
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n")
+                        && stream.read(&mut byte).await.unwrap_or(0) == 1
+                    {
+                        head.push(byte[0]);
+                    }
+                    let head = String::from_utf8_lossy(&head);
+                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                    *counter
+                        .lock()
+                        .expect("lock")
+                        .entry(path.clone())
+                        .or_default() += 1;
+                    let file = root.join(path.trim_start_matches('/'));
+                    let response = match std::fs::read(&file) {
+                        Ok(body) if file.is_file() => {
+                            let mut response =
+                                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+                                    .into_bytes();
+                            response.extend_from_slice(&body);
+                            response
+                        }
+                        _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+                    };
+                    let _ = stream.write_all(&response).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        Self { port, hits }
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}/debian", self.port)
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .expect("lock")
+            .get(path)
+            .copied()
+            .unwrap_or_default()
+    }
+}
+
+/// A signed one-suite archive under `root/debian`.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    cache: PathBuf,
+    key: TestKey,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("www");
+        let cache = dir.path().join("cache");
+        let fixture = Self {
+            root,
+            cache,
+            key: TestKey::new(3),
+            _dir: dir,
+        };
+        fixture.publish(PACKAGES, None);
+        fixture
+    }
+
+    fn dists(&self) -> PathBuf {
+        self.root.join("debian/dists/trixie")
+    }
+
+    /// Writes `Packages.xz` and a signed `InRelease`; `serve_instead` replaces the served
+    /// `Packages.xz` after signing (a tampered index).
+    fn publish(&self, packages: &str, serve_instead: Option<&[u8]>) {
+        let mut encoder = xz2::write::XzEncoder::new(Vec::new(), 6);
+        encoder.write_all(packages.as_bytes()).expect("xz");
+        let xz = encoder.finish().expect("xz");
+        let release = format!(
+            "Origin: Debian\nSuite: stable\nCodename: trixie\nDate: Sat, 21 Nov 2026 09:15:44 UTC\n\
+             Acquire-By-Hash: yes\nArchitectures: all amd64\nComponents: main\nSHA256:\n \
+             {} {} main/binary-amd64/Packages\n {} {} main/binary-amd64/Packages.xz\n",
+            sha256_hex(packages.as_bytes()),
+            packages.len(),
+            sha256_hex(&xz),
+            xz.len()
+        );
+        let index_dir = self.dists().join("main/binary-amd64");
+        std::fs::create_dir_all(&index_dir).expect("mkdir");
+        std::fs::write(index_dir.join("Packages.xz"), serve_instead.unwrap_or(&xz))
+            .expect("write xz");
+        std::fs::write(self.dists().join("InRelease"), self.key.sign(&release))
+            .expect("write InRelease");
+    }
+
+    fn archive(&self, server: &Server) -> Archive {
+        let mirrors = Mirrors::from_url(&server.base(), None).expect("mirrors");
+        Archive::new(mirrors, self.key.keyring(), &self.cache).expect("archive")
+    }
+}
+
+/// Every file under `dir`, relative, sorted.
+fn files(dir: &Path) -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                out.push(
+                    path.strip_prefix(root)
+                        .expect("prefix")
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// The error and its causes, as the binary prints them.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+const INRELEASE: &str = "/debian/dists/trixie/InRelease";
+const PACKAGES_XZ: &str = "/debian/dists/trixie/main/binary-amd64/Packages.xz";
+
+#[tokio::test]
+async fn verified_index_is_parsed_and_cached() {
+    let fixture = Fixture::new();
+    let server = Server::start(fixture.root.clone()).await;
+    let archive = fixture.archive(&server);
+    let indexes = archive
+        .suite_indexes("trixie", SuiteSet::RELEASE_ONLY, "amd64", false)
+        .await
+        .expect("indexes");
+    assert_eq!(indexes.len(), 1);
+    assert_eq!(indexes[0].suite_name, "trixie");
+    let names: Vec<&str> = indexes[0]
+        .packages
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["base-files", "libc6"]);
+    // The by-hash path was tried first, then the plain one.
+    assert_eq!(server.hits(PACKAGES_XZ), 1);
+    assert_eq!(server.hits(INRELEASE), 1);
+
+    // Within a day, nothing is fetched again.
+    archive
+        .suite_indexes("trixie", SuiteSet::RELEASE_ONLY, "amd64", false)
+        .await
+        .expect("cached");
+    assert_eq!((server.hits(INRELEASE), server.hits(PACKAGES_XZ)), (1, 1));
+
+    // A refresh fetches InRelease again, but the index it lists is already cached.
+    archive
+        .suite_indexes("trixie", SuiteSet::RELEASE_ONLY, "amd64", true)
+        .await
+        .expect("refreshed");
+    assert_eq!((server.hits(INRELEASE), server.hits(PACKAGES_XZ)), (2, 1));
+    let cached = files(&fixture.cache);
+    assert_eq!(cached.len(), 2, "{cached:?}");
+    assert!(
+        cached.iter().any(|f| f.ends_with("trixie/InRelease")),
+        "{cached:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_old_cached_inrelease_is_fetched_again() {
+    let fixture = Fixture::new();
+    let server = Server::start(fixture.root.clone()).await;
+    let archive = fixture.archive(&server).with_max_age(Duration::ZERO);
+    for _ in 0..2 {
+        archive
+            .suite_index("trixie", "amd64", false)
+            .await
+            .expect("index");
+    }
+    assert_eq!((server.hits(INRELEASE), server.hits(PACKAGES_XZ)), (2, 1));
+}
+
+#[tokio::test]
+async fn a_tampered_inrelease_is_a_bad_signature_and_nothing_is_cached() {
+    let fixture = Fixture::new();
+    let path = fixture.dists().join("InRelease");
+    let signed = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(
+        &path,
+        signed.replace("Codename: trixie", "Codename: trixiE"),
+    )
+    .expect("tamper");
+    let server = Server::start(fixture.root.clone()).await;
+    let err = fixture
+        .archive(&server)
+        .suite_index("trixie", "amd64", false)
+        .await
+        .expect_err("tampered");
+    let text = chain(&err);
+    assert!(
+        matches!(
+            err,
+            ArchiveError::Release { ref source, .. } if matches!(**source, ReleaseError::BadSignature { .. })
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("signature is bad") && text.contains("nothing was cached"),
+        "{text}"
+    );
+    assert_eq!(files(&fixture.cache), Vec::<String>::new());
+    assert_eq!(
+        server.hits(PACKAGES_XZ),
+        0,
+        "nothing listed by a bad InRelease is fetched"
+    );
+}
+
+#[tokio::test]
+async fn a_tampered_index_is_a_checksum_error_and_is_not_cached() {
+    let fixture = Fixture::new();
+    let evil = PACKAGES.replace("2.41-12", "2.41-99");
+    let mut encoder = xz2::write::XzEncoder::new(Vec::new(), 6);
+    encoder.write_all(evil.as_bytes()).expect("xz");
+    fixture.publish(PACKAGES, Some(&encoder.finish().expect("xz")));
+    let server = Server::start(fixture.root.clone()).await;
+    let err = fixture
+        .archive(&server)
+        .suite_index("trixie", "amd64", false)
+        .await
+        .expect_err("tampered index");
+    let text = chain(&err);
+    assert!(matches!(err, ArchiveError::Checksum { .. }), "{text}");
+    assert!(
+        text.contains("does not match the SHA-256") && text.contains("nothing was cached"),
+        "{text}"
+    );
+    let cached = files(&fixture.cache);
+    assert!(
+        cached.iter().all(|f| f.ends_with("InRelease")),
+        "only the verified InRelease: {cached:?}"
+    );
+}
+
+#[tokio::test]
+async fn missing_suite_arch_and_mirror_are_named() {
+    let fixture = Fixture::new();
+    let server = Server::start(fixture.root.clone()).await;
+    let archive = fixture.archive(&server);
+    let err = archive
+        .suite_index("trixie-backports", "amd64", false)
+        .await
+        .expect_err("no suite");
+    assert!(matches!(err, ArchiveError::NoSuite { .. }), "{err:?}");
+    assert!(err.to_string().contains("trixie-backports"), "{err}");
+    let err = archive
+        .suite_index("trixie", "riscv64", false)
+        .await
+        .expect_err("no arch");
+    assert!(
+        chain(&err).contains("main/binary-riscv64/Packages"),
+        "{}",
+        chain(&err)
+    );
+
+    // A port nothing listens on.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let mirrors =
+        Mirrors::from_url(&format!("http://127.0.0.1:{port}/debian"), None).expect("mirrors");
+    let archive =
+        Archive::new(mirrors, fixture.key.keyring(), fixture.cache.join("other")).expect("archive");
+    let err = archive
+        .suite_index("trixie", "amd64", false)
+        .await
+        .expect_err("unreachable");
+    assert!(matches!(err, ArchiveError::Unreachable { .. }), "{err:?}");
+    assert!(err.to_string().contains("--debian-mirror"), "{err}");
+}
+
+#[test]
+fn suite_sets_name_the_suites_in_preference_order() {
+    assert_eq!(SuiteSet::RELEASE_ONLY.names("trixie"), ["trixie"]);
+    assert_eq!(
+        SuiteSet::ALL.names("trixie"),
+        ["trixie", "trixie-updates", "trixie-security"]
+    );
+}

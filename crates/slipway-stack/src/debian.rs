@@ -1,0 +1,386 @@
+//! Run images of the Debian stacks: resolve the stack's package sets (or take them from a
+//! lockfile), fetch and verify the `.deb`s, and turn them into layers, cached by what went in.
+//!
+//! A lockfile lists every package of a stack once, with named sets saying which packages the run
+//! image, each flavor and the build image take ([`RUN_SET`], [`flavor_set`], [`BUILD_SET`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest as _, Sha256};
+use slipway_debian::archive::{Archive, SuiteSet};
+use slipway_debian::deb::Deb;
+use slipway_debian::fetch::{DebCache, DebRef, FetchEvent, MirrorBases};
+use slipway_debian::index::SuiteIndex;
+use slipway_debian::keyring::Keyring;
+use slipway_debian::lockfile::{LockedPackage, Lockfile};
+use slipway_debian::mirror::Mirrors;
+use slipway_debian::resolve::{Resolved, resolve};
+use slipway_debian::rootfs::certs::CaFile;
+use slipway_debian::rootfs::{RootfsBuilder, RootfsOptions};
+use slipway_oci::{Compression, LayerRecord, OciLayout};
+
+use crate::debian_stacks::{DebianStack, Flavor};
+use crate::{APP_GID, APP_UID, RunImage, RunLayer};
+
+mod error;
+
+pub use error::DebianStackError;
+
+/// The label recording the digest of the lockfile a run image was made from.
+pub const LOCKFILE_DIGEST_LABEL: &str = "io.slipway.stack.lockfile";
+/// The label naming a run image's flavor.
+pub const FLAVOR_LABEL: &str = "io.slipway.stack.flavor";
+
+fn lockfile_digest(lockfile: &Lockfile) -> Result<String, DebianStackError> {
+    Ok(lockfile.digest()?.to_string())
+}
+
+/// The lockfile set every run image holds.
+pub const RUN_SET: &str = "run";
+/// The lockfile set of the build image.
+pub const BUILD_SET: &str = "build";
+/// What the build image adds for the built-in buildpacks (their compilers).
+pub const BUILDPACK_BUILD_PACKAGES: &[&str] = &["golang-go"];
+
+/// The lockfile set of a flavor: the run set plus its runtime.
+#[must_use]
+pub fn flavor_set(flavor: &str) -> String {
+    format!("flavor:{flavor}")
+}
+
+/// Where Debian packages come from: the verified archive and the `.deb` cache.
+pub struct DebianSource {
+    archive: Archive,
+    debs: DebCache,
+    bases: MirrorBases,
+    cache_dir: PathBuf,
+}
+
+impl DebianSource {
+    /// The archive at `--debian-mirror` (else `SLIPWAY_DEBIAN_MIRROR`, else the host's apt
+    /// sources), trusted through `keyring` (else the host's Debian archive keyring), caching
+    /// under `cache_dir`.
+    pub fn new(
+        mirror: Option<&str>,
+        keyring: Option<&Path>,
+        cache_dir: &Path,
+    ) -> Result<Self, DebianStackError> {
+        let mirrors = Mirrors::resolve(mirror)?;
+        let keyring = Keyring::resolve(keyring)?;
+        let bases = MirrorBases {
+            archive: mirrors.debian.clone(),
+            security: mirrors.security.clone(),
+        };
+        let archive = Archive::new(mirrors, keyring, cache_dir.join("debian"))?;
+        Ok(Self {
+            archive,
+            debs: DebCache::new(cache_dir.join("debian")),
+            bases,
+            cache_dir: cache_dir.to_path_buf(),
+        })
+    }
+
+    /// Resolves every set of `stack` for `arch` against the current indexes of `suites`.
+    pub async fn resolve(
+        &self,
+        stack: &DebianStack,
+        arch: &str,
+        suites: SuiteSet,
+        refresh: bool,
+    ) -> Result<Lockfile, DebianStackError> {
+        let indexes = self
+            .archive
+            .suite_indexes(stack.codename, suites, arch, refresh)
+            .await?;
+        let indexes = without_dependencies_of(indexes, stack.data_only_packages);
+        let mut chosen: BTreeMap<String, Resolved> = BTreeMap::new();
+        let mut sets = BTreeMap::new();
+        let mut resolve_set = |name: String, roots: Vec<&str>| -> Result<(), DebianStackError> {
+            let roots: Vec<String> = roots.into_iter().map(str::to_string).collect();
+            let resolved = resolve(&indexes, &roots, arch)?;
+            sets.insert(
+                name,
+                resolved
+                    .iter()
+                    .map(|r| r.entry.name.clone())
+                    .collect::<Vec<_>>(),
+            );
+            for r in resolved {
+                chosen.entry(r.entry.name.clone()).or_insert(r);
+            }
+            Ok(())
+        };
+        resolve_set(RUN_SET.into(), stack.run_packages.to_vec())?;
+        for flavor in stack.flavors() {
+            resolve_set(
+                flavor_set(&flavor.name),
+                [stack.run_packages, &flavor.packages].concat(),
+            )?;
+        }
+        resolve_set(
+            BUILD_SET.into(),
+            [
+                stack.run_packages,
+                stack.build_packages,
+                BUILDPACK_BUILD_PACKAGES,
+            ]
+            .concat(),
+        )?;
+        let resolved: Vec<Resolved> = chosen.into_values().collect();
+        let mut lockfile = Lockfile::from_resolved(
+            stack.name,
+            stack.codename,
+            arch,
+            &suites.names(stack.codename),
+            &resolved,
+        );
+        lockfile.sets = sets;
+        Ok(lockfile)
+    }
+
+    /// The run image of `flavor`, with the packages `lockfile` pins, its layers in `store`.
+    pub async fn run_image(
+        &self,
+        stack: &DebianStack,
+        flavor: &Flavor,
+        lockfile: &Lockfile,
+        store: &OciLayout,
+        options: &RunImageOptions,
+        progress: &(dyn Fn(FetchEvent) + Sync),
+    ) -> Result<RunImage, DebianStackError> {
+        let packages = set_packages(lockfile, &flavor_set(&flavor.name))?;
+        let run_names = lockfile.sets.get(RUN_SET).cloned().unwrap_or_default();
+        let key = layer_key(stack, flavor, &packages, options)?;
+        let layers = if let Some(records) = self.cached_layers(&key, store) {
+            records.into_iter().map(RunLayer::Stored).collect()
+        } else {
+            let records = self
+                .build_layers(flavor, &packages, &run_names, store, options, progress)
+                .await?;
+            self.remember_layers(&key, &records)?;
+            records.into_iter().map(RunLayer::Stored).collect()
+        };
+        let mut env = vec![(
+            "PATH".to_string(),
+            "/cnb/process:/cnb/lifecycle:/usr/local/bin:/usr/bin:/bin".to_string(),
+        )];
+        env.extend(flavor.env.iter().cloned());
+        Ok(RunImage {
+            stack: stack.name.to_string(),
+            name: format!("slipway/{}-{}", stack.name, flavor.name),
+            layers,
+            env,
+            user: format!("{APP_UID}:{APP_GID}"),
+            labels: vec![
+                (
+                    LOCKFILE_DIGEST_LABEL.to_string(),
+                    lockfile_digest(lockfile)?,
+                ),
+                (FLAVOR_LABEL.to_string(), flavor.name.clone()),
+            ],
+        })
+    }
+
+    async fn build_layers(
+        &self,
+        flavor: &Flavor,
+        packages: &[LockedPackage],
+        run_names: &[String],
+        store: &OciLayout,
+        options: &RunImageOptions,
+        progress: &(dyn Fn(FetchEvent) + Sync),
+    ) -> Result<Vec<LayerRecord>, DebianStackError> {
+        let refs: Vec<DebRef> = packages.iter().map(deb_ref).collect();
+        let paths = self.debs.fetch_all(&self.bases, &refs, 4, progress).await?;
+        let mut rootfs_options = RootfsOptions {
+            extra_cas: extra_cas(&options.ca_certs)?,
+            ..RootfsOptions::default()
+        };
+        if let Some((_, java_home)) = flavor.env.iter().find(|(k, _)| k == "JAVA_HOME") {
+            rootfs_options
+                .symlinks
+                .push(("usr/bin/java".into(), format!("{java_home}/bin/java")));
+        }
+        let mut builder = RootfsBuilder::new(rootfs_options);
+        for (package, path) in packages.iter().zip(&paths) {
+            let deb = Deb::open(path)?;
+            let group = if run_names.contains(&package.name) {
+                "base".to_string()
+            } else {
+                flavor.name.clone()
+            };
+            builder.add_deb(deb, &group);
+        }
+        let rootfs = tokio::task::block_in_place(|| builder.build())?;
+        let pending: Vec<_> = rootfs
+            .layers
+            .into_iter()
+            .map(|l| (l.layer, l.holds))
+            .collect();
+        let stored = store.store_layers(&pending, options.compression, true)?;
+        Ok(stored.into_iter().map(|s| s.record).collect())
+    }
+
+    fn layer_cache_path(&self, key: &str) -> PathBuf {
+        self.cache_dir
+            .join("stack-layers")
+            .join(format!("{key}.json"))
+    }
+
+    fn cached_layers(&self, key: &str, store: &OciLayout) -> Option<Vec<LayerRecord>> {
+        use slipway_oci::BlobSource as _;
+        let text = std::fs::read_to_string(self.layer_cache_path(key)).ok()?;
+        let records = cache_format::parse(&text)?;
+        records
+            .iter()
+            .all(|r| store.has_blob(&r.digest))
+            .then_some(records)
+    }
+
+    fn remember_layers(&self, key: &str, records: &[LayerRecord]) -> Result<(), DebianStackError> {
+        let path = self.layer_cache_path(key);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| DebianStackError::Cache(path.clone(), e))?;
+        }
+        slipway_oci::layout::atomic_write(&path, cache_format::render(records).as_bytes())
+            .map_err(|e| DebianStackError::Cache(path.clone(), std::io::Error::other(e)))
+    }
+}
+
+/// How a run image is made.
+#[derive(Debug, Clone, Default)]
+pub struct RunImageOptions {
+    /// PEM files of extra CAs (enterprise CAs) for the bundle and the Java keystore.
+    pub ca_certs: Vec<PathBuf>,
+    /// Layer compression.
+    pub compression: Compression,
+}
+
+/// The packages of a lockfile set.
+pub fn set_packages(
+    lockfile: &Lockfile,
+    set: &str,
+) -> Result<Vec<LockedPackage>, DebianStackError> {
+    let names = lockfile
+        .sets
+        .get(set)
+        .ok_or_else(|| DebianStackError::NoSet {
+            set: set.to_string(),
+            sets: lockfile.sets.keys().cloned().collect::<Vec<_>>().join(", "),
+        })?;
+    names
+        .iter()
+        .map(|name| {
+            lockfile
+                .package(name)
+                .cloned()
+                .ok_or_else(|| DebianStackError::Inconsistent(name.clone()))
+        })
+        .collect()
+}
+
+fn deb_ref(package: &LockedPackage) -> DebRef {
+    DebRef {
+        name: package.name.clone(),
+        version: package.version.clone(),
+        filename: package.filename.clone(),
+        size: package.size,
+        sha256: package.sha256.clone(),
+        from_security: package.suite.ends_with("-security"),
+    }
+}
+
+fn extra_cas(files: &[PathBuf]) -> Result<Vec<CaFile>, DebianStackError> {
+    files
+        .iter()
+        .map(|path| {
+            let pem =
+                std::fs::read(path).map_err(|e| DebianStackError::CaCerts(path.clone(), e))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(CaFile {
+                alias: format!("slipway:{}", name.to_lowercase()),
+                pem,
+            })
+        })
+        .collect()
+}
+
+/// What the layers of a run image depend on: the packages (by sha256), the flavor, the extra
+/// CAs, the compression and slipway's own version (its rootfs rules may change).
+fn layer_key(
+    stack: &DebianStack,
+    flavor: &Flavor,
+    packages: &[LockedPackage],
+    options: &RunImageOptions,
+) -> Result<String, DebianStackError> {
+    let mut hasher = Sha256::new();
+    hasher.update(format!(
+        "slipway {} {} {}\n",
+        env!("CARGO_PKG_VERSION"),
+        stack.name,
+        flavor.name
+    ));
+    for package in packages {
+        hasher.update(format!(
+            "{} {} {}\n",
+            package.name, package.version, package.sha256
+        ));
+    }
+    for path in &options.ca_certs {
+        hasher.update(std::fs::read(path).map_err(|e| DebianStackError::CaCerts(path.clone(), e))?);
+    }
+    hasher.update(options.compression.name());
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Packages whose dependencies are not followed get an index entry without them.
+fn without_dependencies_of(mut indexes: Vec<SuiteIndex>, data_only: &[&str]) -> Vec<SuiteIndex> {
+    for index in &mut indexes {
+        for entry in &mut index.packages {
+            if data_only.contains(&entry.name.as_str()) {
+                entry.depends.clear();
+                entry.pre_depends.clear();
+            }
+        }
+    }
+    indexes
+}
+
+mod cache_format {
+    //! The layer cache's file: one line per layer, `media_type digest size diff_id holds`.
+
+    use std::fmt::Write as _;
+
+    use slipway_oci::LayerRecord;
+
+    pub(super) fn render(records: &[LayerRecord]) -> String {
+        let mut text = String::new();
+        for r in records {
+            let _ = writeln!(
+                text,
+                "{} {} {} {} {}",
+                r.media_type, r.digest, r.size, r.diff_id, r.created_by
+            );
+        }
+        text
+    }
+
+    pub(super) fn parse(text: &str) -> Option<Vec<LayerRecord>> {
+        text.lines()
+            .map(|line| {
+                let mut fields = line.splitn(5, ' ');
+                Some(LayerRecord {
+                    media_type: fields.next()?.into(),
+                    digest: fields.next()?.parse().ok()?,
+                    size: fields.next()?.parse().ok()?,
+                    diff_id: fields.next()?.parse().ok()?,
+                    created_by: fields.next()?.to_string(),
+                })
+            })
+            .collect()
+    }
+}
