@@ -59,11 +59,13 @@ pub struct DebianSource {
 
 impl DebianSource {
     /// The archive at `--debian-mirror` (else `SLIPWAY_DEBIAN_MIRROR`, else the host's apt
-    /// sources), trusted through `keyring` (else the host's Debian archive keyring), caching
-    /// under `cache_dir`.
+    /// sources), trusted through `keyring` (else the host's Debian archive keyring). Indexes and
+    /// `.deb`s are cached under `debian_cache` (content-addressed, shareable between stores);
+    /// run image layers are remembered under `cache_dir`, beside the store that holds them.
     pub fn new(
         mirror: Option<&str>,
         keyring: Option<&Path>,
+        debian_cache: &Path,
         cache_dir: &Path,
     ) -> Result<Self, DebianStackError> {
         let mirrors = Mirrors::resolve(mirror)?;
@@ -72,10 +74,10 @@ impl DebianSource {
             archive: mirrors.debian.clone(),
             security: mirrors.security.clone(),
         };
-        let archive = Archive::new(mirrors, keyring, cache_dir.join("debian"))?;
+        let archive = Archive::new(mirrors, keyring, debian_cache)?;
         Ok(Self {
             archive,
-            debs: DebCache::new(cache_dir.join("debian")),
+            debs: DebCache::new(debian_cache),
             bases,
             cache_dir: cache_dir.to_path_buf(),
         })

@@ -30,6 +30,13 @@ impl Settings {
         self.cache_dir.join("store")
     }
 
+    /// Where Debian indexes and `.deb`s are cached: `SLIPWAY_DEBIAN_CACHE`, else `debian` under
+    /// the cache directory. Content-addressed and verified, so several stores may share one.
+    pub fn debian_cache(&self) -> PathBuf {
+        std::env::var_os("SLIPWAY_DEBIAN_CACHE")
+            .map_or_else(|| self.cache_dir.join("debian"), PathBuf::from)
+    }
+
     /// A buildpack's cache directory.
     pub fn buildpack_cache(&self, buildpack_id: &str) -> PathBuf {
         self.cache_dir

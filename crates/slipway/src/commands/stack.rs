@@ -70,6 +70,7 @@ fn source(global: &GlobalArgs, settings: &Settings) -> anyhow::Result<DebianSour
     Ok(DebianSource::new(
         global.debian_mirror.as_deref(),
         global.keyring.as_deref(),
+        &settings.debian_cache(),
         &settings.cache_dir,
     )?)
 }
