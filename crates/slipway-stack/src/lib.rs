@@ -6,7 +6,7 @@
 //! host, as ko's default base does. Stacks made from Debian packages come next; they provide the
 //! same [`RunImage`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use slipway_oci::{LayerBuilder, LayerError, UncompressedLayer};
 
@@ -39,6 +39,9 @@ pub enum StackError {
     /// The CA bundle could not be found or read.
     #[error(transparent)]
     CaBundle(#[from] CaBundleError),
+    /// A CA file could not be read.
+    #[error("reading the CA certificates in {0}")]
+    CaFile(PathBuf, #[source] std::io::Error),
     /// A layer could not be built.
     #[error("building the {stack} run image layer")]
     Layer {
@@ -102,6 +105,8 @@ pub const DEFAULT_STACK: &str = "scratch";
 pub struct StackOptions {
     /// A PEM bundle to use instead of the host's (`SSL_CERT_FILE` or the distribution's file).
     pub ca_bundle: Option<PathBuf>,
+    /// PEM files of extra CAs (`--ca-certs`, enterprise CAs) appended to the bundle.
+    pub extra_ca_certs: Vec<PathBuf>,
 }
 
 /// The run image of the stack named `name`.
@@ -120,7 +125,14 @@ fn scratch(options: &StackOptions) -> Result<RunImage, StackError> {
         Some(path) => path.clone(),
         None => find_host_ca_bundle()?,
     };
-    let layer = scratch_layer(&bundle).map_err(|source| StackError::Layer {
+    let mut pem = std::fs::read(&bundle).map_err(|e| StackError::CaFile(bundle.clone(), e))?;
+    for extra in &options.extra_ca_certs {
+        if !pem.ends_with(b"\n") && !pem.is_empty() {
+            pem.push(b'\n');
+        }
+        pem.extend(std::fs::read(extra).map_err(|e| StackError::CaFile(extra.clone(), e))?);
+    }
+    let layer = scratch_layer(pem).map_err(|source| StackError::Layer {
         stack: "scratch".into(),
         source,
     })?;
@@ -140,7 +152,7 @@ fn scratch(options: &StackOptions) -> Result<RunImage, StackError> {
     })
 }
 
-fn scratch_layer(bundle: &Path) -> Result<UncompressedLayer, LayerError> {
+fn scratch_layer(bundle: Vec<u8>) -> Result<UncompressedLayer, LayerError> {
     let mut layer = LayerBuilder::new();
     layer
         .file("etc/passwd", 0o644, passwd())
@@ -150,7 +162,7 @@ fn scratch_layer(bundle: &Path) -> Result<UncompressedLayer, LayerError> {
             format!("root:x:0:\n{APP_USER}:x:{APP_GID}:\n"),
         )
         .file("etc/nsswitch.conf", 0o644, "hosts: files dns\n")
-        .host_file("etc/ssl/certs/ca-certificates.crt", bundle, 0o644)
+        .file("etc/ssl/certs/ca-certificates.crt", 0o644, bundle)
         .dir("root", 0o700)
         .dir_owned(&format!("home/{APP_USER}"), 0o755, (APP_UID, APP_GID))
         .dir_owned(WORKSPACE, 0o755, (APP_UID, APP_GID))
@@ -200,6 +212,7 @@ mod tests {
             "scratch",
             &StackOptions {
                 ca_bundle: Some(bundle),
+                extra_ca_certs: vec![],
             },
         )
         .unwrap();

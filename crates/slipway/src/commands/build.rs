@@ -40,7 +40,8 @@ pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> an
     let run_image = slipway_stack::run_image(
         &args.stack,
         &StackOptions {
-            ca_bundle: args.ca_certs.clone(),
+            ca_bundle: None,
+            extra_ca_certs: args.ca_certs.iter().cloned().collect(),
         },
     )?;
     step.done();

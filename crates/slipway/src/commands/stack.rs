@@ -203,7 +203,8 @@ pub async fn run_image_of(
         return Ok(slipway_stack::run_image(
             &args.stack,
             &StackOptions {
-                ca_bundle: args.ca_certs.clone(),
+                ca_bundle: None,
+                extra_ca_certs: args.ca_certs.iter().cloned().collect(),
             },
         )?);
     };
