@@ -184,6 +184,64 @@ impl DebianSource {
         })
     }
 
+    /// The build environment's root filesystem for `lockfile`'s build set: unpacked once per
+    /// set of packages into the cache (into a temporary directory, then renamed, so a half-made
+    /// one is never used), with the mount points the sandbox needs. Returns its path.
+    pub async fn build_environment(
+        &self,
+        lockfile: &Lockfile,
+        progress: &(dyn Fn(FetchEvent) + Sync),
+    ) -> Result<PathBuf, DebianStackError> {
+        let packages = set_packages(lockfile, BUILD_SET)?;
+        let mut hasher = Sha256::new();
+        hasher.update(format!(
+            "slipway {} build environment\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+        for package in &packages {
+            hasher.update(format!("{} {}\n", package.name, package.sha256));
+        }
+        let root = self
+            .cache_dir
+            .join("build-env")
+            .join(hex::encode(&hasher.finalize()[..16]));
+        let rootfs = root.join("rootfs");
+        if rootfs.is_dir() {
+            return Ok(rootfs);
+        }
+        let refs: Vec<DebRef> = packages.iter().map(deb_ref).collect();
+        let paths = self.debs.fetch_all(&self.bases, &refs, 4, progress).await?;
+        // dash's maintainer script would make /bin/sh; nothing else does.
+        let options = RootfsOptions {
+            symlinks: vec![("usr/bin/sh".into(), "dash".into())],
+            ..RootfsOptions::default()
+        };
+        let mut builder = RootfsBuilder::new(options);
+        for path in &paths {
+            builder.add_deb(Deb::open(path)?, "build");
+        }
+        let built = tokio::task::block_in_place(|| builder.build())?;
+        let io = |e| DebianStackError::Cache(root.clone(), e);
+        std::fs::create_dir_all(&root).map_err(io)?;
+        let partial = tempfile::Builder::new()
+            .prefix(".unpacking-")
+            .tempdir_in(&root)
+            .map_err(io)?;
+        for layer in &built.layers {
+            let mut archive = tar::Archive::new(layer.layer.tar.as_slice());
+            archive.set_preserve_permissions(true);
+            archive.unpack(partial.path()).map_err(io)?;
+        }
+        for dir in ["proc", "dev", "tmp", "workspace", "layers", "cache"] {
+            std::fs::create_dir_all(partial.path().join(dir)).map_err(io)?;
+        }
+        for file in ["etc/resolv.conf", "etc/hosts"] {
+            std::fs::write(partial.path().join(file), "").map_err(io)?;
+        }
+        std::fs::rename(partial.keep(), &rootfs).map_err(io)?;
+        Ok(rootfs)
+    }
+
     async fn build_layers(
         &self,
         flavor: &Flavor,

@@ -39,6 +39,26 @@ const DATA_ONLY: &[&str] = &[
     "util-linux",
 ];
 
+/// What the build image adds: Debian's Essential set (every Debian system has it, so no package
+/// declares a dependency on it: without it there is no shell, `cat` or `sed`), and the tools
+/// builds expect.
+const BUILD_PACKAGES: &[&str] = &[
+    "bash",
+    "coreutils",
+    "dash",
+    "diffutils",
+    "findutils",
+    "grep",
+    "gzip",
+    "hostname",
+    "sed",
+    "tar",
+    "build-essential",
+    "git",
+    "curl",
+    "ca-certificates",
+];
+
 /// Debian 13 (trixie): the current stable release, the default stack.
 pub const DEBIAN_13: DebianStack = DebianStack {
     name: "debian-13",
@@ -53,7 +73,7 @@ pub const DEBIAN_13: DebianStack = DebianStack {
         "libssl3t64",
     ],
     data_only_packages: DATA_ONLY,
-    build_packages: &["build-essential", "git", "curl", "ca-certificates"],
+    build_packages: BUILD_PACKAGES,
     java_versions: &[21, 25],
 };
 
@@ -71,7 +91,7 @@ pub const DEBIAN_12: DebianStack = DebianStack {
         "libssl3",
     ],
     data_only_packages: DATA_ONLY,
-    build_packages: &["build-essential", "git", "curl", "ca-certificates"],
+    build_packages: BUILD_PACKAGES,
     java_versions: &[17],
 };
 

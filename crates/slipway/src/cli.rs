@@ -192,6 +192,23 @@ pub enum StackCommand {
     Update(StackUpdateArgs),
     /// Write a stack's run image.
     Build(StackBuildArgs),
+    /// Run a command in a stack's build environment (namespaces and chroot; no daemon), with
+    /// the current directory at /workspace (read-only).
+    Exec(StackExecArgs),
+}
+
+/// `slipway stack exec`.
+#[derive(Debug, Args)]
+pub struct StackExecArgs {
+    /// The stack.
+    #[arg(long, default_value = "debian-13")]
+    pub stack: String,
+    /// The lockfile pinning the packages [default: resolve against the current indexes].
+    #[arg(short = 'l', long, value_name = "FILE")]
+    pub lockfile: Option<PathBuf>,
+    /// The command and its arguments.
+    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 /// `slipway stack resolve`.

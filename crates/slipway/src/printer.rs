@@ -90,6 +90,15 @@ impl Printer {
         }
     }
 
+    /// A line of another program's output (`stack exec`), passed through as it is in every mode.
+    pub fn passthrough(&self, line: &str, stderr: bool) {
+        if stderr {
+            eprintln!("{line}");
+        } else {
+            write_stdout(line);
+        }
+    }
+
     /// The command's result: `human` for a person, `quiet` with `--quiet`, `json` with `--json`.
     pub fn result(&self, human: &str, quiet: &str, json: &Value) {
         self.replace_spinner(None);

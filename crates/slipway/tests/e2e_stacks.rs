@@ -298,3 +298,34 @@ mod toml_like {
         }
     }
 }
+
+#[test]
+#[ignore = "end-to-end: needs the Debian mirror from apt sources and podman"]
+fn the_build_environment_is_debian_13_as_a_non_root_user_with_go() {
+    let cache = tempfile::tempdir().unwrap();
+    let run = |command: &[&str]| {
+        ok(debian(cache.path())
+            .args(["stack", "exec", "-q", "-l"])
+            .arg(lockfile())
+            .arg("--")
+            .args(command))
+    };
+    let os_release = run(&["cat", "/etc/os-release"]);
+    assert!(
+        os_release.contains("VERSION_ID=\"13\""),
+        "on this Debian 12 host the build environment is 13: {os_release}"
+    );
+    assert_eq!(run(&["id", "-u"]).trim(), "1000");
+    assert!(run(&["go", "version"]).starts_with("go version go1.24"));
+    let status = debian(cache.path())
+        .args(["stack", "exec", "-q", "-l"])
+        .arg(lockfile())
+        .args(["--", "sh", "-c", "exit 3"])
+        .status()
+        .unwrap();
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "the command's exit status is slipway's"
+    );
+}

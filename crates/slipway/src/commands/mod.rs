@@ -33,6 +33,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Stack(StackCommand::Update(args)) => {
             stack::update(&args, &cli.global, &settings, printer).await
         }
+        Command::Stack(StackCommand::Exec(args)) => {
+            stack::exec(&args, &cli.global, &settings, printer).await
+        }
         Command::Stack(StackCommand::Build(args)) => {
             stack::build(&args, &cli.global, &settings, printer).await
         }

@@ -15,7 +15,7 @@ use slipway_stack::debian::{DebianSource, RunImageOptions};
 use slipway_stack::debian_stacks::{DEBIAN_STACKS, DebianStack, debian_stack};
 use slipway_stack::{RunImage, STACKS, StackOptions};
 
-use crate::cli::{GlobalArgs, StackBuildArgs, StackResolveArgs, StackUpdateArgs};
+use crate::cli::{GlobalArgs, StackBuildArgs, StackExecArgs, StackResolveArgs, StackUpdateArgs};
 use crate::destinations;
 use crate::printer::{Printer, size};
 use crate::settings::Settings;
@@ -239,6 +239,49 @@ pub async fn run_image_of(
             &progress,
         )
         .await?)
+}
+
+/// Runs `slipway stack exec`: the command's output goes straight through, and its exit status
+/// becomes slipway's.
+pub async fn exec(
+    args: &StackExecArgs,
+    global: &GlobalArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let stack = debian(&args.stack)?;
+    let source = source(global, settings)?;
+    let lockfile = match &args.lockfile {
+        Some(path) => read_lockfile(path)?,
+        None => {
+            source
+                .resolve(stack, "amd64", SuiteSet::ALL, global.refresh)
+                .await?
+        }
+    };
+    let step = printer.step(format!("Preparing the {} build environment", stack.name));
+    let progress = |event: FetchEvent| report_fetch(printer, &event);
+    let rootfs = source.build_environment(&lockfile, &progress).await?;
+    step.done();
+    let mut spec = slipway_sandbox::SandboxSpec::new(&rootfs, args.command.clone());
+    let here = std::env::current_dir().context("reading the current directory")?;
+    spec.binds
+        .push(slipway_sandbox::Bind::read_only(here, "/workspace"));
+    spec.workdir = "/workspace".into();
+    spec.env.push(("HOME".into(), "/home/cnb".into()));
+    let helper = std::env::current_exe()
+        .context("finding slipway's own executable for the sandbox helper")?;
+    let status = tokio::task::block_in_place(|| {
+        slipway_sandbox::run(&helper, &spec, |stream, line| match stream {
+            slipway_sandbox::Stream::Stdout => printer.passthrough(line, false),
+            slipway_sandbox::Stream::Stderr => printer.passthrough(line, true),
+        })
+    })
+    .context("running the command in the build environment")?;
+    if !status.success() {
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    Ok(())
 }
 
 fn report_fetch(printer: &Printer, event: &FetchEvent) {
