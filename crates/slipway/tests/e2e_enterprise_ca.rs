@@ -113,7 +113,7 @@ impl TlsServer {
              s = http.server.HTTPServer(('127.0.0.1', {port}), http.server.SimpleHTTPRequestHandler)\n\
              s.socket = ctx.wrap_socket(s.socket, server_side=True); s.serve_forever()\n"
         );
-        let child = Command::new("python3")
+        let mut child = Command::new("python3")
             .current_dir(dir)
             .args(["-c", &script])
             .stderr(Stdio::null())
@@ -125,6 +125,8 @@ impl TlsServer {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the test HTTPS server did not start");
     }
 }
@@ -158,7 +160,7 @@ fn load(cache: &Path, flavor: &str, ca: Option<&Path>) -> String {
         cmd.arg("--ca-certs").arg(ca);
     }
     ok(&mut cmd);
-    Podman::load(&archive);
+    let _ = Podman::load(&archive);
     image
 }
 

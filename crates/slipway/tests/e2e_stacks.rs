@@ -60,7 +60,7 @@ fn load_flavor(flavor: &str) -> String {
         .arg(lockfile())
         .arg("-o")
         .arg(format!("docker-archive:{}", archive.display())));
-    Podman::load(&archive);
+    let _ = Podman::load(&archive);
     name
 }
 

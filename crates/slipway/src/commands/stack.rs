@@ -272,9 +272,8 @@ pub async fn exec(
     let helper = std::env::current_exe()
         .context("finding slipway's own executable for the sandbox helper")?;
     let status = tokio::task::block_in_place(|| {
-        slipway_sandbox::run(&helper, &spec, |stream, line| match stream {
-            slipway_sandbox::Stream::Stdout => printer.passthrough(line, false),
-            slipway_sandbox::Stream::Stderr => printer.passthrough(line, true),
+        slipway_sandbox::run(&helper, &spec, |stream, line| {
+            printer.passthrough(line, matches!(stream, slipway_sandbox::Stream::Stderr));
         })
     })
     .context("running the command in the build environment")?;
