@@ -92,6 +92,8 @@ impl Printer {
 
     /// A line of another program's output (`stack exec`), passed through as it is in every mode.
     pub fn passthrough(&self, line: &str, stderr: bool) {
+        // A spinner would draw over the program's lines.
+        self.replace_spinner(None);
         if stderr {
             eprintln!("{line}");
         } else {

@@ -286,7 +286,7 @@ pub async fn exec(
 fn report_fetch(printer: &Printer, event: &FetchEvent) {
     match event {
         FetchEvent::Downloading { name, size: bytes } => {
-            printer.detail(&format!("downloading {name} ({})", size(*bytes)))
+            printer.detail(&format!("downloading {name} ({})", size(*bytes)));
         }
         FetchEvent::Retrying {
             name,
