@@ -21,6 +21,11 @@ pub trait Buildpack: Send + Sync {
     /// Whether this buildpack applies to the app in `app_dir`.
     fn detect(&self, app_dir: &Path) -> bool;
 
+    /// The run image flavor its apps run on (a Debian stack's `base`, `java-21`, `nodejs`...).
+    fn run_flavor(&self) -> &'static str {
+        "base"
+    }
+
     /// Builds the app; may take long and print through `ctx.log`.
     fn build(&self, ctx: &BuildContext<'_>) -> Result<BuildOutput, BuildpackError>;
 }
@@ -39,6 +44,8 @@ pub struct BuildContext<'a> {
     pub arch: &'a str,
     /// Where progress lines go (the printer decides how they are shown).
     pub log: &'a (dyn Fn(&str) + Sync),
+    /// Where the buildpack's tools run: the host or a stack's build environment.
+    pub tools: &'a dyn crate::tools::ToolRunner,
 }
 
 /// A layer a buildpack contributes, by name.

@@ -10,6 +10,7 @@ pub mod export;
 pub mod launcher_binary;
 pub mod metadata;
 pub mod run_image;
+pub mod tools;
 
 pub use buildpack::{
     BuildContext, BuildOutput, Buildpack, BuildpackError, ContributedLayer, ProcessType,
@@ -17,3 +18,4 @@ pub use buildpack::{
 pub use detect::{DetectError, detect};
 pub use export::{ExportError, ExportOptions, Exported, ExportedLayer, export};
 pub use run_image::export_run_image;
+pub use tools::{HostTools, ToolCommand, ToolRunner};

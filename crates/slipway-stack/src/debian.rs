@@ -55,6 +55,7 @@ pub struct DebianSource {
     debs: DebCache,
     bases: MirrorBases,
     cache_dir: PathBuf,
+    debian_cache: PathBuf,
 }
 
 impl DebianSource {
@@ -80,6 +81,7 @@ impl DebianSource {
             debs: DebCache::new(debian_cache),
             bases,
             cache_dir: cache_dir.to_path_buf(),
+            debian_cache: debian_cache.to_path_buf(),
         })
     }
 
@@ -202,7 +204,7 @@ impl DebianSource {
             hasher.update(format!("{} {}\n", package.name, package.sha256));
         }
         let root = self
-            .cache_dir
+            .debian_cache
             .join("build-env")
             .join(hex::encode(&hasher.finalize()[..16]));
         let rootfs = root.join("rootfs");
@@ -238,7 +240,14 @@ impl DebianSource {
         for file in ["etc/resolv.conf", "etc/hosts"] {
             std::fs::write(partial.path().join(file), "").map_err(io)?;
         }
-        std::fs::rename(partial.keep(), &rootfs).map_err(io)?;
+        let partial = partial.keep();
+        if let Err(e) = std::fs::rename(&partial, &rootfs) {
+            // Another slipway made the same environment meanwhile: use that one.
+            let _ = std::fs::remove_dir_all(&partial);
+            if !rootfs.is_dir() {
+                return Err(io(e));
+            }
+        }
         Ok(rootfs)
     }
 

@@ -98,7 +98,7 @@ pub const STACKS: &[StackInfo] = &[StackInfo {
 }];
 
 /// The default stack's name.
-pub const DEFAULT_STACK: &str = "scratch";
+pub const DEFAULT_STACK: &str = "debian-13";
 
 /// Options that change what goes into a run image.
 #[derive(Debug, Clone, Default)]

@@ -101,8 +101,9 @@ pub struct BuildArgs {
     /// Set an environment variable for the build (KEY=VALUE).
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
-    /// The stack to build onto.
-    #[arg(long, default_value = slipway_stack::DEFAULT_STACK)]
+    /// The stack to build onto: debian-13 or debian-12 (tools run in the stack's build
+    /// environment), or scratch (an empty base; tools from the host, as ko).
+    #[arg(long, env = "SLIPWAY_STACK", default_value = slipway_stack::DEFAULT_STACK)]
     pub stack: String,
     /// The platform to build for.
     #[arg(long, default_value = "linux/amd64")]

@@ -11,7 +11,7 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::{example, fails, ok, slipway, store_names};
+use common::{example, fails, ok, store_names};
 use slipway_testkit::{
     LOGIN_PASSWORD, LOGIN_USER, Podman, PodmanService, Registry, copy_dir, free_port,
     require_tools, touch_all, wait_for_http,
@@ -19,8 +19,17 @@ use slipway_testkit::{
 
 const GREETING: &str = "Hello from slipway!\n";
 
+/// slipway building on the scratch stack with the host's Go, as ko does: these tests are about
+/// images, destinations and errors; Debian stack builds (Go in the build environment) are tested
+/// in `e2e_stacks`.
+fn host_go(cache: &Path) -> std::process::Command {
+    let mut cmd = common::slipway(cache);
+    cmd.env("SLIPWAY_STACK", "scratch");
+    cmd
+}
+
 fn build_quiet(cache: &Path, app: &Path, args: &[&str]) -> String {
-    ok(slipway(cache)
+    ok(host_go(cache)
         .arg("build")
         .arg(app)
         .args(args)
@@ -79,7 +88,7 @@ fn a_second_publish_uploads_no_layer() {
         "the first push uploads the layers and config: {uploads}"
     );
 
-    let out = ok(slipway(cache.path())
+    let out = ok(host_go(cache.path())
         .arg("build")
         .arg(example("go-hello"))
         .args(["-t", &image, "--publish", "--json"]));
@@ -94,7 +103,7 @@ fn a_second_publish_uploads_no_layer() {
     assert_eq!(push["uploaded_blobs"], 0);
     assert!(push["skipped_blobs"].as_u64().unwrap() >= 4, "{push}");
     // `slipway push` from the store does the same.
-    ok(slipway(cache.path()).args(["push", &image]));
+    ok(host_go(cache.path()).args(["push", &image]));
     assert_eq!(registry.uploaded_blob_count(), uploads);
 }
 
@@ -129,7 +138,7 @@ fn daemon_output_loads_through_the_docker_api_of_podman() {
     let service = PodmanService::start();
     let cache = tempfile::tempdir().unwrap();
     let image = "localhost/slipway-e2e/go-hello-daemon:latest";
-    ok(slipway(cache.path())
+    ok(host_go(cache.path())
         .env("DOCKER_HOST", service.docker_host())
         .arg("build")
         .arg(example("go-hello"))
@@ -197,7 +206,7 @@ fn a_go_app_that_does_not_compile_shows_the_compiler_output() {
         source.replace("func main() {", "func main() {\n\tundefinedThing()"),
     )
     .unwrap();
-    let err = fails(slipway(cache.path()).arg("build").arg(&app));
+    let err = fails(host_go(cache.path()).arg("build").arg(&app));
     assert!(err.contains("error: building "), "{err}");
     assert!(err.contains("go build failed for slipway/go"), "{err}");
     assert!(
@@ -218,7 +227,7 @@ fn a_registry_that_is_down() {
     let cache = tempfile::tempdir().unwrap();
     let image = format!("127.0.0.1:{}/go-hello:down", free_port());
     let err = fails(
-        slipway(cache.path())
+        host_go(cache.path())
             .arg("build")
             .arg(example("go-hello"))
             .args(["-t", &image, "--publish"]),
@@ -252,7 +261,7 @@ fn a_registry_that_refuses_the_credentials_and_one_that_takes_them() {
         "wrong-password",
     );
     let err = fails(
-        slipway(cache.path())
+        host_go(cache.path())
             .env("DOCKER_CONFIG", docker.path())
             .arg("build")
             .arg(example("go-hello"))
@@ -267,7 +276,7 @@ fn a_registry_that_refuses_the_credentials_and_one_that_takes_them() {
     );
 
     docker_config(docker.path(), &registry.host(), LOGIN_USER, LOGIN_PASSWORD);
-    let digest = ok(slipway(cache.path())
+    let digest = ok(host_go(cache.path())
         .env("DOCKER_CONFIG", docker.path())
         .args(["push", &image, "--quiet"]));
     assert!(
@@ -279,7 +288,7 @@ fn a_registry_that_refuses_the_credentials_and_one_that_takes_them() {
     assert!(log.contains("PUT /v2/go-hello/manifests/login"), "{log}");
     assert_eq!(
         digest.trim(),
-        ok(slipway(cache.path()).args(["inspect", &image, "--quiet"])).trim()
+        ok(host_go(cache.path()).args(["inspect", &image, "--quiet"])).trim()
     );
 }
 
@@ -294,7 +303,7 @@ fn ctrl_c_during_a_build_leaves_a_usable_store() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("go-hello");
     copy_dir(&example("go-hello"), &app);
-    let mut child = slipway(cache.path())
+    let mut child = host_go(cache.path())
         .process_group(0)
         .env("GOCACHE", gocache.path())
         .arg("build")
@@ -331,7 +340,7 @@ fn ctrl_c_during_a_build_leaves_a_usable_store() {
         "{names}"
     );
     build_quiet(cache.path(), &example("go-hello"), &["-t", "after"]);
-    ok(slipway(cache.path()).args(["inspect", "after"]));
+    ok(host_go(cache.path()).args(["inspect", "after"]));
 }
 
 #[test]
@@ -339,7 +348,7 @@ fn ctrl_c_during_a_build_leaves_a_usable_store() {
 fn inspect_shows_buildpacks_processes_and_layers() {
     let cache = tempfile::tempdir().unwrap();
     build_quiet(cache.path(), &example("go-hello"), &["-t", "go-hello"]);
-    let text = ok(slipway(cache.path()).args(["inspect", "go-hello"]));
+    let text = ok(host_go(cache.path()).args(["inspect", "go-hello"]));
     insta::with_settings!({filters => vec![
         (r"sha256:[0-9a-f]{64}", "sha256:[digest]"),
         (r"\b[0-9a-f]{12}\b", "[short]"),
@@ -372,7 +381,7 @@ fn inspect_shows_buildpacks_processes_and_layers() {
         ");
     });
     let json: serde_json::Value = serde_json::from_str(&ok(
-        slipway(cache.path()).args(["inspect", "go-hello", "--json"])
+        host_go(cache.path()).args(["inspect", "go-hello", "--json"])
     ))
     .unwrap();
     let result = &json["result"];
@@ -387,7 +396,7 @@ fn sbom_lists_the_go_modules_in_both_formats() {
     let cache = tempfile::tempdir().unwrap();
     build_quiet(cache.path(), &example("go-hello"), &["-t", "go-hello"]);
     let spdx: serde_json::Value =
-        serde_json::from_str(&ok(slipway(cache.path()).args(["sbom", "go-hello"]))).unwrap();
+        serde_json::from_str(&ok(host_go(cache.path()).args(["sbom", "go-hello"]))).unwrap();
     assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
     let names: Vec<&str> = spdx["packages"]
         .as_array()
@@ -397,7 +406,7 @@ fn sbom_lists_the_go_modules_in_both_formats() {
         .collect();
     assert!(names.contains(&"github.com/go-chi/chi/v5"), "{names:?}");
     let cyclonedx =
-        ok(slipway(cache.path()).args(["sbom", "go-hello", "--format", "cyclonedx-json"]));
+        ok(host_go(cache.path()).args(["sbom", "go-hello", "--format", "cyclonedx-json"]));
     assert!(
         cyclonedx.contains("pkg:golang/github.com/go-chi/chi/v5@v5.2.3"),
         "{cyclonedx}"

@@ -329,3 +329,42 @@ fn the_build_environment_is_debian_13_as_a_non_root_user_with_go() {
         "the command's exit status is slipway's"
     );
 }
+
+#[test]
+#[ignore = "end-to-end: needs the Debian mirror from apt sources and podman"]
+fn go_hello_builds_in_the_build_environment_and_runs_on_debian_13() {
+    require_tools();
+    let cache = tempfile::tempdir().unwrap();
+    let app = cache.path().join("go-hello");
+    slipway_testkit::copy_dir(&common::example("go-hello"), &app);
+    std::fs::copy(lockfile(), app.join("slipway.lock")).unwrap();
+    let archive = cache.path().join("go-hello.tar");
+    let image = "localhost/slipway-e2e/go-hello-debian:latest";
+    let out = ok(debian(cache.path())
+        .arg("build")
+        .arg(&app)
+        .args(["-t", image, "-o"])
+        .arg(format!("docker-archive:{}", archive.display())));
+    assert!(out.contains("Successfully built"), "{out}");
+    let _ = Podman::load(&archive);
+    let labels = Podman::cli(["image", "inspect", "--format", "{{json .Labels}}", image]);
+    assert!(labels.contains("io.slipway.stack.lockfile"), "{labels}");
+    let container = Podman::run_detached(image, slipway_testkit::free_port(), 8080, &[]);
+    let (status, body) =
+        slipway_testkit::wait_for_http(&container.url(), std::time::Duration::from_secs(30));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "Hello from slipway!\n"),
+        "{}",
+        container.logs()
+    );
+    drop(container);
+    // Built with Debian's Go inside the build environment, not the host's.
+    let sbom = ok(debian(cache.path()).args(["sbom", image, "--format", "cyclonedx-json"]));
+    assert!(
+        sbom.contains("pkg:golang/stdlib@1.24"),
+        "the build environment's Go compiled it"
+    );
+    assert!(sbom.contains("pkg:deb/debian/libc6@"), "{sbom}");
+    Podman::rmi(image);
+}

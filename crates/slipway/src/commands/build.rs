@@ -4,19 +4,30 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde_json::json;
+use slipway_debian::archive::SuiteSet;
+use slipway_debian::lockfile::Lockfile;
 use slipway_lifecycle::{BuildContext, Buildpack, ExportOptions, Exported, detect, export};
+use slipway_lifecycle::{HostTools, ToolRunner};
 use slipway_oci::Compression;
 use slipway_oci::tar_writer::reproducible_epoch;
 use slipway_stack::StackOptions;
+use slipway_stack::debian::{DebianSource, RunImageOptions};
+use slipway_stack::debian_stacks::debian_stack;
 
-use crate::cli::{BuildArgs, CompressionArg};
+use crate::build_env::SandboxTools;
+use crate::cli::{BuildArgs, CompressionArg, GlobalArgs};
 use crate::destinations::{self, short};
 use crate::printer::{Printer, size};
 use crate::settings::Settings;
 use crate::store::{Store, display_name, parse_name};
 
 /// Runs `slipway build`.
-pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
+pub async fn run(
+    args: &BuildArgs,
+    global: &GlobalArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let app_dir = app_dir(args)?;
     let reference = parse_name(&image_name(args.tag.as_deref(), &app_dir))?;
     let destinations = destinations::parse_all(&args.output.outputs, args.output.publish)?;
@@ -37,24 +48,26 @@ pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> an
     step.done();
 
     let step = printer.step(format!("Preparing stack {}", args.stack));
-    let run_image = slipway_stack::run_image(
-        &args.stack,
-        &StackOptions {
-            ca_bundle: None,
-            extra_ca_certs: args.ca_certs.iter().cloned().collect(),
-        },
-    )?;
+    let stack = prepare_stack(
+        args, global, settings, &store, buildpack, &app_dir, &env, printer,
+    )
+    .await?;
     step.done();
 
-    let step = printer.step(format!("Building with {}", buildpack.id()));
+    let step = printer.step(format!(
+        "Building with {} in {}",
+        buildpack.id(),
+        stack.tools.describe()
+    ));
     let log = |line: &str| printer.detail(line);
     let ctx = BuildContext {
         app_dir: &app_dir,
-        cache_dir: settings.buildpack_cache(buildpack.id()),
+        cache_dir: stack.cache_dir.clone(),
         env: &env,
         os,
         arch,
         log: &log,
+        tools: stack.tools.as_ref(),
     };
     let output = buildpack
         .build(&ctx)
@@ -69,7 +82,13 @@ pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> an
         created: reproducible_epoch(),
         reuse_layers: !args.no_cache,
     };
-    let exported = export(&store.layout, &run_image, buildpack, &output, &options)?;
+    let exported = export(
+        &store.layout,
+        &stack.run_image,
+        buildpack,
+        &output,
+        &options,
+    )?;
     report_layers(&exported, printer);
     store.tag(&exported.image, &reference)?;
     step.done();
@@ -85,6 +104,107 @@ pub async fn run(args: &BuildArgs, settings: &Settings, printer: &Printer) -> an
         &json!({"image": name, "digest": digest, "size": exported.image.total_size(), "outputs": written}),
     );
     Ok(())
+}
+
+/// The run image and where the tools run, for the stack `args` names.
+struct PreparedStack {
+    run_image: slipway_stack::RunImage,
+    tools: Box<dyn ToolRunner>,
+    cache_dir: std::path::PathBuf,
+}
+
+/// A Debian stack: the app's `slipway.lock` (else the current indexes), the buildpack's run image
+/// flavor, and its tools in the build environment. `scratch`: the host's tools, as ko.
+#[allow(clippy::too_many_arguments)]
+async fn prepare_stack(
+    args: &BuildArgs,
+    global: &GlobalArgs,
+    settings: &Settings,
+    store: &Store,
+    buildpack: &dyn Buildpack,
+    app_dir: &Path,
+    env: &[(String, String)],
+    printer: &Printer,
+) -> anyhow::Result<PreparedStack> {
+    let cache_dir = settings.buildpack_cache(buildpack.id()).join(&args.stack);
+    let Some(stack) = debian_stack(&args.stack) else {
+        let options = StackOptions {
+            ca_bundle: None,
+            extra_ca_certs: args.ca_certs.iter().cloned().collect(),
+        };
+        let run_image = slipway_stack::run_image(&args.stack, &options)?;
+        let tools = HostTools {
+            app_dir: app_dir.to_path_buf(),
+            cache_dir: cache_dir.clone(),
+            env: env.to_vec(),
+        };
+        return Ok(PreparedStack {
+            run_image,
+            tools: Box::new(tools),
+            cache_dir,
+        });
+    };
+    let source = DebianSource::new(
+        global.debian_mirror.as_deref(),
+        global.keyring.as_deref(),
+        &settings.debian_cache(),
+        &settings.cache_dir,
+    )?;
+    let lock_path = app_dir.join("slipway.lock");
+    let lockfile = if lock_path.is_file() {
+        printer.detail("using the app's slipway.lock");
+        let text = std::fs::read_to_string(&lock_path)
+            .with_context(|| format!("reading {}", lock_path.display()))?;
+        Lockfile::parse(&text).with_context(|| format!("reading {}", lock_path.display()))?
+    } else {
+        source
+            .resolve(stack, "amd64", SuiteSet::ALL, global.refresh)
+            .await?
+    };
+    let flavor = stack.flavor(buildpack.run_flavor()).map_err(|known| {
+        anyhow::anyhow!(
+            "{} has no flavor {} (flavors: {known})",
+            stack.name,
+            buildpack.run_flavor()
+        )
+    })?;
+    let progress = |event: slipway_debian::fetch::FetchEvent| {
+        if let slipway_debian::fetch::FetchEvent::Downloading { name, size: bytes } = event {
+            printer.detail(&format!("downloading {name} ({})", size(bytes)));
+        }
+    };
+    let compression = compression(args.compression);
+    let options = RunImageOptions {
+        ca_certs: args.ca_certs.iter().cloned().collect(),
+        compression,
+    };
+    let run_image = source
+        .run_image(
+            stack,
+            &flavor,
+            &lockfile,
+            &store.layout,
+            &options,
+            &progress,
+        )
+        .await?;
+    let rootfs = source.build_environment(&lockfile, &progress).await?;
+    let tools = SandboxTools {
+        helper: std::env::current_exe()
+            .context("finding slipway's own executable for the sandbox helper")?,
+        rootfs,
+        stack: stack.name.to_string(),
+        app_dir: app_dir.to_path_buf(),
+        cache_dir: cache_dir.clone(),
+        env: env.to_vec(),
+    }
+    .prepare()
+    .with_context(|| format!("preparing {}", cache_dir.display()))?;
+    Ok(PreparedStack {
+        run_image,
+        tools: Box::new(tools),
+        cache_dir,
+    })
 }
 
 fn report_layers(exported: &Exported, printer: &Printer) {

@@ -17,7 +17,7 @@ use crate::settings::Settings;
 pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     let settings = Settings::resolve(&cli.global)?;
     match cli.command {
-        Command::Build(args) => build::run(&args, &settings, printer).await,
+        Command::Build(args) => build::run(&args, &cli.global, &settings, printer).await,
         Command::Images => images::run(&settings, printer),
         Command::Export(args) => export::run(&args, &settings, printer).await,
         Command::Push(args) => push::run(&args, &settings, printer).await,
