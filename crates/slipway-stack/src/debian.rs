@@ -153,7 +153,51 @@ impl DebianSource {
         options: &RunImageOptions,
         progress: &(dyn Fn(FetchEvent) + Sync),
     ) -> Result<RunImage, DebianStackError> {
-        let packages = set_packages(lockfile, &flavor_set(&flavor.name))?;
+        self.image_of_set(
+            stack,
+            flavor,
+            &flavor_set(&flavor.name),
+            lockfile,
+            store,
+            options,
+            progress,
+        )
+        .await
+    }
+
+    /// The build image: the build set (the run set, Debian's Essential set, compilers) as an
+    /// image, as `stack build --build` writes it; what the build environment unpacks, in layers.
+    pub async fn build_image(
+        &self,
+        stack: &DebianStack,
+        lockfile: &Lockfile,
+        store: &OciLayout,
+        options: &RunImageOptions,
+        progress: &(dyn Fn(FetchEvent) + Sync),
+    ) -> Result<RunImage, DebianStackError> {
+        let flavor = Flavor {
+            name: "build".into(),
+            packages: vec![],
+            env: vec![],
+        };
+        self.image_of_set(
+            stack, &flavor, BUILD_SET, lockfile, store, options, progress,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn image_of_set(
+        &self,
+        stack: &DebianStack,
+        flavor: &Flavor,
+        set: &str,
+        lockfile: &Lockfile,
+        store: &OciLayout,
+        options: &RunImageOptions,
+        progress: &(dyn Fn(FetchEvent) + Sync),
+    ) -> Result<RunImage, DebianStackError> {
+        let packages = set_packages(lockfile, set)?;
         let run_names = lockfile.sets.get(RUN_SET).cloned().unwrap_or_default();
         let key = layer_key(stack, flavor, &packages, options)?;
         let layers = if let Some(records) = self.cached_layers(&key, store) {

@@ -249,6 +249,9 @@ pub struct StackBuildArgs {
     /// The lockfile pinning the packages [default: resolve against the current indexes].
     #[arg(short = 'l', long, value_name = "FILE")]
     pub lockfile: Option<PathBuf>,
+    /// Write the build image (the build environment's packages) instead of a run image.
+    #[arg(long, conflicts_with = "flavor")]
+    pub build: bool,
     /// The image name [default: slipway/STACK-FLAVOR].
     #[arg(short = 't', long = "tag", value_name = "IMAGE")]
     pub tag: Option<String>,

@@ -4,8 +4,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use slipway_debian::archive::SuiteSet;
-use slipway_debian::lockfile::Lockfile;
 use slipway_lifecycle::{BuildContext, Buildpack, ExportOptions, Exported, detect, export};
 use slipway_lifecycle::{HostTools, ToolRunner};
 use slipway_oci::Compression;
@@ -151,16 +149,12 @@ async fn prepare_stack(
         &settings.cache_dir,
     )?;
     let lock_path = app_dir.join("slipway.lock");
-    let lockfile = if lock_path.is_file() {
+    let app_lock = lock_path.is_file().then_some(lock_path.as_path());
+    if app_lock.is_some() {
         printer.detail("using the app's slipway.lock");
-        let text = std::fs::read_to_string(&lock_path)
-            .with_context(|| format!("reading {}", lock_path.display()))?;
-        Lockfile::parse(&text).with_context(|| format!("reading {}", lock_path.display()))?
-    } else {
-        source
-            .resolve(stack, "amd64", SuiteSet::ALL, global.refresh)
-            .await?
-    };
+    }
+    let lockfile =
+        super::stack::lockfile_or_resolve(&source, stack, app_lock, global.refresh).await?;
     let flavor = stack.flavor(buildpack.run_flavor()).map_err(|known| {
         anyhow::anyhow!(
             "{} has no flavor {} (flavors: {known})",

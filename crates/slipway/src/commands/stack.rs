@@ -181,7 +181,8 @@ pub async fn build(
             .await?;
     let digest = exported.image.digest.to_string();
     printer.result(
-        &format!("Built run image {}\n  digest: {digest}\n  size:   {}", display_name(&reference), size(exported.image.total_size())),
+        &format!("Built {} image {}\n  digest: {digest}\n  size:   {}",
+            if args.build { "build" } else { "run" }, display_name(&reference), size(exported.image.total_size())),
         &digest,
         &json!({"image": display_name(&reference), "digest": digest, "size": exported.image.total_size(), "outputs": written}),
     );
@@ -216,19 +217,18 @@ pub async fn run_image_of(
         )
     })?;
     let source = source(global, settings)?;
-    let lockfile = match &args.lockfile {
-        Some(path) => read_lockfile(path)?,
-        None => {
-            source
-                .resolve(stack, "amd64", SuiteSet::ALL, global.refresh)
-                .await?
-        }
-    };
+    let lockfile =
+        lockfile_or_resolve(&source, stack, args.lockfile.as_deref(), global.refresh).await?;
     let options = RunImageOptions {
         ca_certs: args.ca_certs.iter().cloned().collect(),
         compression: Compression::Gzip,
     };
     let progress = |event: FetchEvent| report_fetch(printer, &event);
+    if args.build {
+        return Ok(source
+            .build_image(stack, &lockfile, &store.layout, &options, &progress)
+            .await?);
+    }
     Ok(source
         .run_image(
             stack,
@@ -251,14 +251,8 @@ pub async fn exec(
 ) -> anyhow::Result<()> {
     let stack = debian(&args.stack)?;
     let source = source(global, settings)?;
-    let lockfile = match &args.lockfile {
-        Some(path) => read_lockfile(path)?,
-        None => {
-            source
-                .resolve(stack, "amd64", SuiteSet::ALL, global.refresh)
-                .await?
-        }
-    };
+    let lockfile =
+        lockfile_or_resolve(&source, stack, args.lockfile.as_deref(), global.refresh).await?;
     let step = printer.step(format!("Preparing the {} build environment", stack.name));
     let progress = |event: FetchEvent| report_fetch(printer, &event);
     let rootfs = source.build_environment(&lockfile, &progress).await?;
@@ -294,6 +288,21 @@ fn report_fetch(printer: &Printer, event: &FetchEvent) {
             reason,
         } => printer.detail(&format!("retrying {name} ({attempt}): {reason}")),
         FetchEvent::Cached { .. } | FetchEvent::Done { .. } => {}
+    }
+}
+
+/// The lockfile at `path`, else a resolution of `stack` against the current (cached) indexes.
+pub async fn lockfile_or_resolve(
+    source: &DebianSource,
+    stack: &DebianStack,
+    path: Option<&Path>,
+    refresh: bool,
+) -> anyhow::Result<Lockfile> {
+    match path {
+        Some(path) => read_lockfile(path),
+        None => Ok(source
+            .resolve(stack, "amd64", SuiteSet::ALL, refresh)
+            .await?),
     }
 }
 
