@@ -9,9 +9,8 @@
     reason = "the tests print timings for the benchmark table"
 )]
 
-use std::collections::BTreeMap;
+use slipway_testkit::FileServer;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use slipway_debian::archive::{Archive, ArchiveError, SuiteSet};
@@ -21,7 +20,6 @@ use slipway_debian::lockfile::Lockfile;
 use slipway_debian::mirror::Mirrors;
 use slipway_debian::release::{ReleaseError, verify_inrelease};
 use slipway_debian::resolve::resolve;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const RELEASE: &str = "trixie";
 const ROOTS: [&str; 5] = [
@@ -253,72 +251,9 @@ async fn real_inrelease_verifies_and_any_flipped_byte_fails_network() {
     verify_inrelease(&security, &keyring).expect("the security InRelease verifies");
 }
 
-/// Serves the files under a directory over HTTP/1.1 on 127.0.0.1 and counts requests per path.
-struct Server {
-    port: u16,
-    hits: Arc<Mutex<BTreeMap<String, usize>>>,
-}
-
-impl Server {
-    async fn start(root: PathBuf) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let hits = Arc::new(Mutex::new(BTreeMap::new()));
-        let counter = Arc::clone(&hits);
-        tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let root = root.clone();
-                let counter = Arc::clone(&counter);
-                tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut byte = [0u8; 1];
-                    while !head.ends_with(b"\r\n\r\n")
-                        && stream.read(&mut byte).await.unwrap_or(0) == 1
-                    {
-                        head.push(byte[0]);
-                    }
-                    let head = String::from_utf8_lossy(&head);
-                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                    *counter
-                        .lock()
-                        .expect("lock")
-                        .entry(path.clone())
-                        .or_default() += 1;
-                    let file = root.join(path.trim_start_matches('/'));
-                    let response = match std::fs::read(&file) {
-                        Ok(body) if file.is_file() => {
-                            let mut response = format!(
-                                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                                body.len()
-                            )
-                            .into_bytes();
-                            response.extend_from_slice(&body);
-                            response
-                        }
-                        _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
-                    };
-                    let _ = stream.write_all(&response).await;
-                    let _ = stream.shutdown().await;
-                });
-            }
-        });
-        Self { port, hits }
-    }
-
-    fn mirrors(&self) -> Mirrors {
-        Mirrors::from_url(&format!("http://127.0.0.1:{}/debian", self.port), None).expect("mirrors")
-    }
-
-    fn hits(&self, path: &str) -> usize {
-        self.hits
-            .lock()
-            .expect("lock")
-            .get(path)
-            .copied()
-            .unwrap_or_default()
-    }
+/// The mirror's base URL on the test file server.
+fn base(server: &FileServer) -> String {
+    format!("{}/debian", server.url())
 }
 
 /// A local mirror directory holding a copy of the real trixie `InRelease`, possibly modified.
@@ -350,9 +285,14 @@ async fn tampered_inrelease_from_a_local_mirror_is_refused_network() {
     let tampered = text.replacen(hash, &format!("{flipped}{}", &hash[1..]), 1);
     assert_ne!(tampered, text);
     let (www, _) = local_mirror(tampered.as_bytes());
-    let server = Server::start(www.path().to_path_buf()).await;
+    let server = FileServer::start(www.path());
     let cache = tempfile::tempdir().expect("cache");
-    let archive = Archive::new(server.mirrors(), host_keyring(), cache.path()).expect("archive");
+    let archive = Archive::new(
+        Mirrors::from_url(&base(&server), None).expect("mirrors"),
+        host_keyring(),
+        cache.path(),
+    )
+    .expect("archive");
     let err = archive
         .suite_indexes(RELEASE, SuiteSet::RELEASE_ONLY, "amd64", false)
         .await
@@ -385,9 +325,14 @@ async fn tampered_packages_from_a_local_mirror_is_refused_network() {
     packages[middle] ^= 0x01;
     let (www, dists) = local_mirror(&real);
     std::fs::write(dists.join("main/binary-amd64/Packages.xz"), &packages).expect("Packages.xz");
-    let server = Server::start(www.path().to_path_buf()).await;
+    let server = FileServer::start(www.path());
     let cache = tempfile::tempdir().expect("cache");
-    let archive = Archive::new(server.mirrors(), host_keyring(), cache.path()).expect("archive");
+    let archive = Archive::new(
+        Mirrors::from_url(&base(&server), None).expect("mirrors"),
+        host_keyring(),
+        cache.path(),
+    )
+    .expect("archive");
     let err = archive
         .suite_indexes(RELEASE, SuiteSet::RELEASE_ONLY, "amd64", false)
         .await

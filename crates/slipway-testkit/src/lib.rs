@@ -12,6 +12,7 @@
 //! Every helper panics with a message naming what it was doing: they are steps of a test, not
 //! code under test.
 
+mod file_server;
 mod fixtures;
 mod http;
 mod images;
@@ -22,6 +23,7 @@ pub mod registry_log;
 
 use std::net::TcpListener;
 
+pub use file_server::FileServer;
 pub use fixtures::{copy_dir, touch_all};
 pub use http::{HttpResponse, http_get, http_request, unix_request, wait_for_http};
 pub use images::tiny_image;

@@ -1,12 +1,9 @@
 //! The archive client against a small HTTP server on 127.0.0.1 that serves an archive signed
 //! with a throw-away key, so that every check (and the cache) is tested offline.
 
-use std::collections::BTreeMap;
+use slipway_testkit::FileServer;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::*;
 use crate::release::ReleaseError;
@@ -30,70 +27,9 @@ Size: 2851340
 SHA256: 2222222222222222222222222222222222222222222222222222222222222222
 ";
 
-/// Serves the files under a directory over HTTP/1.1 and counts the requests per path.
-struct Server {
-    port: u16,
-    hits: Arc<Mutex<BTreeMap<String, usize>>>,
-}
-
-impl Server {
-    async fn start(root: PathBuf) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let hits = Arc::new(Mutex::new(BTreeMap::new()));
-        let counter = Arc::clone(&hits);
-        tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let root = root.clone();
-                let counter = Arc::clone(&counter);
-                tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut byte = [0u8; 1];
-                    while !head.ends_with(b"\r\n\r\n")
-                        && stream.read(&mut byte).await.unwrap_or(0) == 1
-                    {
-                        head.push(byte[0]);
-                    }
-                    let head = String::from_utf8_lossy(&head);
-                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                    *counter
-                        .lock()
-                        .expect("lock")
-                        .entry(path.clone())
-                        .or_default() += 1;
-                    let file = root.join(path.trim_start_matches('/'));
-                    let response = match std::fs::read(&file) {
-                        Ok(body) if file.is_file() => {
-                            let mut response =
-                                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
-                                    .into_bytes();
-                            response.extend_from_slice(&body);
-                            response
-                        }
-                        _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
-                    };
-                    let _ = stream.write_all(&response).await;
-                    let _ = stream.shutdown().await;
-                });
-            }
-        });
-        Self { port, hits }
-    }
-
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}/debian", self.port)
-    }
-
-    fn hits(&self, path: &str) -> usize {
-        self.hits
-            .lock()
-            .expect("lock")
-            .get(path)
-            .copied()
-            .unwrap_or_default()
-    }
+/// The mirror's base URL on the test file server.
+fn base(server: &FileServer) -> String {
+    format!("{}/debian", server.url())
 }
 
 /// A signed one-suite archive under `root/debian`.
@@ -146,8 +82,8 @@ impl Fixture {
             .expect("write InRelease");
     }
 
-    fn archive(&self, server: &Server) -> Archive {
-        let mirrors = Mirrors::from_url(&server.base(), None).expect("mirrors");
+    fn archive(&self, server: &FileServer) -> Archive {
+        let mirrors = Mirrors::from_url(&base(server), None).expect("mirrors");
         Archive::new(mirrors, self.key.keyring(), &self.cache).expect("archive")
     }
 }
@@ -193,7 +129,7 @@ const PACKAGES_XZ: &str = "/debian/dists/trixie/main/binary-amd64/Packages.xz";
 #[tokio::test]
 async fn verified_index_is_parsed_and_cached() {
     let fixture = Fixture::new();
-    let server = Server::start(fixture.root.clone()).await;
+    let server = FileServer::start(&fixture.root);
     let archive = fixture.archive(&server);
     let indexes = archive
         .suite_indexes("trixie", SuiteSet::RELEASE_ONLY, "amd64", false)
@@ -235,7 +171,7 @@ async fn verified_index_is_parsed_and_cached() {
 #[tokio::test]
 async fn an_old_cached_inrelease_is_fetched_again() {
     let fixture = Fixture::new();
-    let server = Server::start(fixture.root.clone()).await;
+    let server = FileServer::start(&fixture.root);
     let archive = fixture.archive(&server).with_max_age(Duration::ZERO);
     for _ in 0..2 {
         archive
@@ -256,7 +192,7 @@ async fn a_tampered_inrelease_is_a_bad_signature_and_nothing_is_cached() {
         signed.replace("Codename: trixie", "Codename: trixiE"),
     )
     .expect("tamper");
-    let server = Server::start(fixture.root.clone()).await;
+    let server = FileServer::start(&fixture.root);
     let err = fixture
         .archive(&server)
         .suite_index("trixie", "amd64", false)
@@ -289,7 +225,7 @@ async fn a_tampered_index_is_a_checksum_error_and_is_not_cached() {
     let mut encoder = xz2::write::XzEncoder::new(Vec::new(), 6);
     encoder.write_all(evil.as_bytes()).expect("xz");
     fixture.publish(PACKAGES, Some(&encoder.finish().expect("xz")));
-    let server = Server::start(fixture.root.clone()).await;
+    let server = FileServer::start(&fixture.root);
     let err = fixture
         .archive(&server)
         .suite_index("trixie", "amd64", false)
@@ -311,7 +247,7 @@ async fn a_tampered_index_is_a_checksum_error_and_is_not_cached() {
 #[tokio::test]
 async fn missing_suite_arch_and_mirror_are_named() {
     let fixture = Fixture::new();
-    let server = Server::start(fixture.root.clone()).await;
+    let server = FileServer::start(&fixture.root);
     let archive = fixture.archive(&server);
     let err = archive
         .suite_index("trixie-backports", "amd64", false)
