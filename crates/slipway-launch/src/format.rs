@@ -5,11 +5,13 @@
 //! env<TAB>NAME<TAB>VALUE
 //! process<TAB>TYPE<TAB>PROGRAM<TAB>ARG...
 //! workdir<TAB>DIR
+//! jvm-memory
 //! default<TAB>TYPE
 //! ```
 //!
-//! Every line ends with a newline. A `workdir` line belongs to the `process`
-//! line just above it. Fields are separated by tabs; inside a field, `\` is
+//! Every line ends with a newline. A `workdir` or `jvm-memory` line belongs to
+//! the `process` line above it (`jvm-memory` sets [`Process::jvm_memory`]; a
+//! config without it, as older ones are, leaves the flag off). Fields are separated by tabs; inside a field, `\` is
 //! written `\\`, a tab `\t` and a newline `\n`, so any string round-trips. The
 //! parser is strict: the version line is how the format evolves, and the
 //! launcher and the config it reads come from the same slipway.
@@ -23,6 +25,8 @@ const HEADER: &str = "slipway-launch 1";
 /// What the header starts with whatever the version, to tell "a newer format"
 /// from "not a launch config at all" in errors.
 const HEADER_PREFIX: &str = "slipway-launch ";
+/// The keyword of the line that sets [`Process::jvm_memory`].
+const JVM_MEMORY: &str = "jvm-memory";
 
 impl LaunchConfig {
     /// Writes the config in the text format read by [`LaunchConfig::parse`].
@@ -42,6 +46,9 @@ impl LaunchConfig {
             ));
             if let Some(dir) = &process.working_dir {
                 lines.push(record("workdir", [dir]));
+            }
+            if process.jvm_memory {
+                lines.push(JVM_MEMORY.to_owned());
             }
         }
         if let Some(default) = &self.default_process {
@@ -136,6 +143,7 @@ fn parse_line(config: &mut LaunchConfig, line: &str) -> Result<(), ParseErrorKin
                 process_type,
                 command: values.collect(),
                 working_dir: None,
+                jvm_memory: false,
             });
         }
         "workdir" => {
@@ -150,6 +158,19 @@ fn parse_line(config: &mut LaunchConfig, line: &str) -> Result<(), ParseErrorKin
                 ));
             }
             process.working_dir = Some(dir);
+        }
+        JVM_MEMORY => {
+            let [] = exactly(keyword, values)?;
+            let process = config
+                .processes
+                .last_mut()
+                .ok_or(ParseErrorKind::JvmMemoryWithoutProcess)?;
+            if process.jvm_memory {
+                return Err(ParseErrorKind::DuplicateJvmMemory(
+                    process.process_type.clone(),
+                ));
+            }
+            process.jvm_memory = true;
         }
         "default" => {
             let [default] = exactly(keyword, values)?;
@@ -215,6 +236,10 @@ pub enum ParseErrorKind {
     WorkdirWithoutProcess,
     /// Two `workdir` lines for the same process.
     DuplicateWorkdir(String),
+    /// A `jvm-memory` line before any `process` line.
+    JvmMemoryWithoutProcess,
+    /// Two `jvm-memory` lines for the same process.
+    DuplicateJvmMemory(String),
     /// More than one `default` line.
     DuplicateDefault,
     /// A backslash followed by something other than `\`, `t` or `n`.
@@ -249,6 +274,12 @@ impl fmt::Display for ParseErrorKind {
             Self::WorkdirWithoutProcess => write!(f, "`workdir` before any `process` line"),
             Self::DuplicateWorkdir(process_type) => {
                 write!(f, "second `workdir` for process {process_type:?}")
+            }
+            Self::JvmMemoryWithoutProcess => {
+                write!(f, "`{JVM_MEMORY}` before any `process` line")
+            }
+            Self::DuplicateJvmMemory(process_type) => {
+                write!(f, "second `{JVM_MEMORY}` for process {process_type:?}")
             }
             Self::DuplicateDefault => write!(f, "second `default` line"),
             Self::UnknownEscape(c) => write!(f, "unknown escape `\\{c}`"),

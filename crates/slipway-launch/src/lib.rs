@@ -14,6 +14,7 @@
 //! always gives a layer with the same digest.
 
 mod format;
+pub mod jvm_memory;
 
 pub use format::{ParseError, ParseErrorKind};
 
@@ -72,6 +73,11 @@ pub struct Process {
     pub command: Vec<String>,
     /// The directory to change into before exec, if any.
     pub working_dir: Option<String>,
+    /// Size the JVM to the container's memory at start: the launcher reads the
+    /// memory limit, computes the JVM's memory flags with [`jvm_memory`] and
+    /// appends them to `JAVA_TOOL_OPTIONS` before exec. Set by the Java
+    /// buildpack, whose apps run in containers of any size.
+    pub jvm_memory: bool,
 }
 
 impl LaunchConfig {
@@ -95,6 +101,7 @@ mod tests {
             process_type: "web".into(),
             command: vec!["first".into()],
             working_dir: None,
+            jvm_memory: false,
         };
         let second = Process {
             command: vec!["second".into()],

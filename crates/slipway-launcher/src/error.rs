@@ -5,6 +5,7 @@ use std::io;
 use std::path::PathBuf;
 
 use slipway_launch::ParseError;
+use slipway_launch::jvm_memory::TooSmall;
 
 /// Everything that can stop the launcher; the cause, when there is one, is
 /// the [`std::error::Error::source`], printed after the message.
@@ -53,6 +54,22 @@ pub enum LaunchError {
         /// The program as given.
         program: String,
     },
+    /// The container's memory limit could not be read, to size the JVM.
+    MemoryLimit {
+        /// Why reading the cgroup and `/proc/meminfo` failed.
+        source: io::Error,
+    },
+    /// A `BPL_JVM_*` variable that is not a number (or a head room of 100% or
+    /// more).
+    InvalidJvmSetting {
+        /// The variable.
+        name: String,
+        /// Its value.
+        value: String,
+    },
+    /// The memory limit cannot hold the JVM; the message says the smallest
+    /// limit that can.
+    JvmTooSmall(TooSmall),
     /// `execve` failed.
     Exec {
         /// The file that was exec'd.
@@ -104,8 +121,19 @@ impl fmt::Display for LaunchError {
                 write!(f, "changing to working directory {}", dir.display())
             }
             Self::NotFound { program } => write!(f, "{program:?}: command not found in PATH"),
+            Self::MemoryLimit { .. } => write!(f, "reading the container's memory limit"),
+            Self::InvalidJvmSetting { name, value } => {
+                write!(f, "{name}={value:?} is not a valid setting for the JVM")
+            }
+            Self::JvmTooSmall(too_small) => write!(f, "{too_small}"),
             Self::Exec { program, .. } => write!(f, "executing {}", program.display()),
         }
+    }
+}
+
+impl From<TooSmall> for LaunchError {
+    fn from(too_small: TooSmall) -> Self {
+        Self::JvmTooSmall(too_small)
     }
 }
 
@@ -114,6 +142,7 @@ impl std::error::Error for LaunchError {
         match self {
             Self::ReadConfig { source, .. }
             | Self::ChangeDir { source, .. }
+            | Self::MemoryLimit { source }
             | Self::Exec { source, .. } => Some(source),
             Self::ParseConfig { source, .. } => Some(source),
             _ => None,

@@ -3,7 +3,8 @@
 //! Installed at [`slipway_launch::LAUNCHER_PATH`], with one symlink per process
 //! type at `/cnb/process/<type>`, like the Cloud Native Buildpacks launcher. It
 //! reads the app's launch config, picks a process ([`select`]), fills in the
-//! config's environment as defaults ([`environment`]), changes directory and
+//! config's environment as defaults ([`environment`]), sizes the JVM to the
+//! container when the process asks for it ([`jvm`]), changes directory and
 //! execs the program ([`exec`]): nothing of the launcher stays in memory.
 //!
 //! Run images have no shell, and this binary is copied into every image, so it
@@ -11,10 +12,13 @@
 //! On failure it prints one line, `launcher: ...`, and exits with 127 when the
 //! program could not be exec'd and 1 otherwise.
 
+mod class_count;
 mod config;
 mod environment;
 mod error;
 mod exec;
+mod jvm;
+mod memory_limit;
 mod select;
 
 use std::convert::Infallible;
@@ -42,8 +46,18 @@ fn run() -> Result<Infallible, LaunchError> {
     let argv: Vec<_> = std::env::args_os().collect();
     let process_type = std::env::var_os(PROCESS_TYPE_ENV);
     let launch = select::select(&argv, process_type.as_deref(), &config)?;
-    let env = environment::merge(std::env::vars_os(), &config.env)?;
+    let mut env = environment::merge(std::env::vars_os(), &config.env)?;
+    if launch.jvm_memory {
+        let summary = jvm::configure(&mut env, launch.working_dir)?;
+        announce(&summary);
+    }
     Err(exec::exec(&launch, &env))
+}
+
+/// Prints the JVM's memory line, the one thing the launcher says on success.
+#[allow(clippy::print_stdout)]
+fn announce(line: &str) {
+    println!("{line}");
 }
 
 /// Prints the error and its causes on one line, the launcher's only output.

@@ -19,6 +19,9 @@ pub struct Launch<'a> {
     pub command: Vec<OsString>,
     /// The directory to change into first, if the process has one.
     pub working_dir: Option<&'a str>,
+    /// Whether to size the JVM to the container first (see [`crate::jvm`]);
+    /// never for a command given on the command line.
+    pub jvm_memory: bool,
 }
 
 /// Picks what to run from `argv`, the `CNB_PROCESS_TYPE` value and the config.
@@ -44,6 +47,7 @@ pub fn select<'a>(
             None => Ok(Launch {
                 command: user_args.to_vec(),
                 working_dir: None,
+                jvm_memory: false,
             }),
         };
     }
@@ -84,6 +88,7 @@ fn with_args<'a>(process: &'a Process, args: &[OsString]) -> Result<Launch<'a>, 
     Ok(Launch {
         command: command.chain(args.iter().cloned()).collect(),
         working_dir: process.working_dir.as_deref(),
+        jvm_memory: process.jvm_memory,
     })
 }
 
@@ -96,6 +101,7 @@ mod tests {
             process_type: name.into(),
             command: command.iter().map(ToString::to_string).collect(),
             working_dir: dir.map(Into::into),
+            jvm_memory: name == "web",
         };
         LaunchConfig {
             env: Vec::new(),
@@ -125,6 +131,7 @@ mod tests {
         let expected = Launch {
             command: argv(&["server", "--port", "80"]),
             working_dir: Some("/workspace"),
+            jvm_memory: true,
         };
         assert_eq!(launch.expect("web is known"), expected);
         let worker = run(&["/cnb/process/worker", "web"], Some("web"), &config);
@@ -148,6 +155,7 @@ mod tests {
         let expected = Launch {
             command: argv(&["/bin/ls", "-l"]),
             working_dir: None,
+            jvm_memory: false,
         };
         assert_eq!(launch.expect("a direct command"), expected);
     }

@@ -48,6 +48,7 @@ fn process(process_type: &str, command: &[&str]) -> Process {
         process_type: process_type.into(),
         command: command.iter().map(ToString::to_string).collect(),
         working_dir: None,
+        jvm_memory: false,
     }
 }
 
@@ -143,4 +144,102 @@ fn a_missing_config_is_reported_with_its_path() {
         stderr.ends_with("launch.conf: No such file or directory (os error 2)\n"),
         "{stderr}"
     );
+}
+
+/// A config whose `web` process sizes the JVM and prints `JAVA_TOOL_OPTIONS`,
+/// and a fixture cgroup whose `memory.max` is `limit`.
+fn jvm_fixture(name: &str, limit: &str) -> Fixture {
+    let config = LaunchConfig {
+        processes: vec![Process {
+            jvm_memory: true,
+            ..process("web", &["/bin/sh", "-c", r#"echo "$JAVA_TOOL_OPTIONS""#])
+        }],
+        ..LaunchConfig::default()
+    };
+    let fixture = Fixture::new(name, &config);
+    std::fs::create_dir_all(fixture.dir.join("cgroup")).expect("creating the cgroup");
+    std::fs::write(fixture.dir.join("cgroup/memory.max"), limit).expect("writing memory.max");
+    fixture
+}
+
+impl Fixture {
+    /// Runs the `web` process with the fixture cgroup and `env`.
+    fn run_jvm(&self, env: &[(&str, &str)]) -> Output {
+        let cgroup = self.dir.join("cgroup");
+        let cgroup = cgroup.to_str().expect("a UTF-8 path");
+        let mut all = vec![
+            ("SLIPWAY_CGROUP_ROOT", cgroup),
+            ("SLIPWAY_PROC_MEMINFO", "/nonexistent"),
+            ("BPL_JVM_LOADED_CLASS_COUNT", "10000"),
+        ];
+        all.extend(env);
+        self.run("web", &[], &all)
+    }
+}
+
+#[test]
+fn a_jvm_process_gets_memory_flags_from_the_cgroup_limit() {
+    // 1G; metaspace (10000 × 5800 + 14000000) / 1024 = 70312K; heap 1048576 −
+    // 70312 − 245760 − 256000 − 10240 = 466264K.
+    let output = jvm_fixture("jvm-1g", "1073741824\n").run_jvm(&[("JAVA_TOOL_OPTIONS", "-Dx=1")]);
+    assert_eq!(
+        stdout(&output),
+        "JVM Memory Configuration: -Xmx466264K -Xss1M -XX:ReservedCodeCacheSize=240M \
+         -XX:MaxDirectMemorySize=10M -XX:MaxMetaspaceSize=70312K\n\
+         -Dx=1 -XX:MaxDirectMemorySize=10M -Xmx466264K -XX:MaxMetaspaceSize=70312K \
+         -XX:ReservedCodeCacheSize=240M -Xss1M\n"
+    );
+}
+
+#[test]
+fn a_256m_jvm_fits_with_the_users_code_cache_and_thread_count() {
+    // Heap 262144 − 70312 − 32768 − 50 × 1024 − 10240 = 97624K.
+    let output = jvm_fixture("jvm-256m", "268435456\n").run_jvm(&[
+        ("JAVA_OPTS", "-XX:ReservedCodeCacheSize=32M"),
+        ("BPL_JVM_THREAD_COUNT", "50"),
+    ]);
+    assert_eq!(
+        stdout(&output),
+        "JVM Memory Configuration: -Xmx97624K -Xss1M -XX:ReservedCodeCacheSize=32M \
+         -XX:MaxDirectMemorySize=10M -XX:MaxMetaspaceSize=70312K\n\
+         -XX:MaxDirectMemorySize=10M -Xmx97624K -XX:MaxMetaspaceSize=70312K -Xss1M\n"
+    );
+}
+
+#[test]
+fn a_limit_too_small_for_the_jvm_says_what_would_do() {
+    let output = jvm_fixture("jvm-64m", "67108864\n").run_jvm(&[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "launcher: the container's memory limit 64M is too small for this JVM: it needs at \
+         least 585M (heap 16M + metaspace 70312K + code cache 240M + thread stacks 250×1M + \
+         direct 10M); raise the limit with -m\n"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn an_unlimited_cgroup_falls_back_to_meminfo() {
+    let fixture = jvm_fixture("jvm-max", "max\n");
+    let meminfo = fixture.dir.join("meminfo");
+    std::fs::write(&meminfo, "MemTotal:        2097152 kB\n").expect("writing meminfo");
+    let meminfo = meminfo.to_str().expect("a UTF-8 path");
+    let output = fixture.run_jvm(&[("SLIPWAY_PROC_MEMINFO", meminfo)]);
+    // 2G: heap 2097152 − 582312 = 1514840K.
+    assert!(
+        stdout(&output).starts_with("JVM Memory Configuration: -Xmx1514840K "),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn processes_without_jvm_memory_are_left_alone() {
+    let output = jvm_fixture("jvm-off", "67108864\n").run(
+        "launcher",
+        &["printenv", "JAVA_TOOL_OPTIONS"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(output.stdout.is_empty());
 }

@@ -161,6 +161,7 @@ fn launch_config(
             process_type: p.name.clone(),
             command: p.command.clone(),
             working_dir: None,
+            jvm_memory: false,
         })
         .collect::<Vec<_>>();
     let default = processes

@@ -5,6 +5,7 @@ fn web(command: &[&str]) -> Process {
         process_type: "web".into(),
         command: command.iter().map(ToString::to_string).collect(),
         working_dir: None,
+        jvm_memory: false,
     }
 }
 
@@ -23,6 +24,7 @@ fn sample() -> LaunchConfig {
                 process_type: "worker".into(),
                 command: vec!["celery".into(), "worker".into()],
                 working_dir: None,
+                jvm_memory: false,
             },
         ],
         default_process: Some("web".into()),
@@ -83,6 +85,7 @@ fn awkward_strings_round_trip() {
                 process_type: (*s).to_owned(),
                 command: awkward.iter().map(|s| (*s).to_owned()).collect(),
                 working_dir: Some((*s).to_owned()),
+                jvm_memory: false,
             })
             .collect(),
         default_process: Some("\t\n\\".into()),
@@ -108,6 +111,43 @@ fn an_empty_working_dir_is_not_a_missing_one() {
         }],
         ..LaunchConfig::default()
     });
+}
+
+#[test]
+fn jvm_memory_follows_its_process_and_round_trips() {
+    let config = LaunchConfig {
+        processes: vec![
+            Process {
+                working_dir: Some("/workspace".into()),
+                jvm_memory: true,
+                ..web(&["java", "-jar", "app.jar"])
+            },
+            Process {
+                process_type: "worker".into(),
+                jvm_memory: true,
+                ..web(&["java", "-cp", "app.jar", "Worker"])
+            },
+        ],
+        ..LaunchConfig::default()
+    };
+    let expected = "slipway-launch 1\n\
+                    process\tweb\tjava\t-jar\tapp.jar\n\
+                    workdir\t/workspace\n\
+                    jvm-memory\n\
+                    process\tworker\tjava\t-cp\tapp.jar\tWorker\n\
+                    jvm-memory\n";
+    assert_eq!(config.to_text(), expected);
+    round_trip(&config);
+    let before_workdir = "slipway-launch 1\nprocess\tweb\tjava\njvm-memory\nworkdir\t/w\n";
+    let parsed = LaunchConfig::parse(before_workdir).expect("either order parses");
+    assert!(parsed.processes[0].jvm_memory);
+}
+
+#[test]
+fn configs_without_jvm_memory_leave_it_off() {
+    let old = "slipway-launch 1\nprocess\tweb\tjava\nworkdir\t/w\n";
+    let parsed = LaunchConfig::parse(old).expect("an older config parses");
+    assert!(!parsed.processes[0].jvm_memory);
 }
 
 #[test]
@@ -165,6 +205,25 @@ fn errors_name_the_line_and_the_problem() {
             "slipway-launch 1\nprocess\tweb\tapp\nworkdir\t/a\nworkdir\t/b\n",
             4,
             ParseErrorKind::DuplicateWorkdir("web".into()),
+        ),
+        (
+            "slipway-launch 1\njvm-memory\n",
+            2,
+            ParseErrorKind::JvmMemoryWithoutProcess,
+        ),
+        (
+            "slipway-launch 1\nprocess\tweb\tjava\njvm-memory\njvm-memory\n",
+            4,
+            ParseErrorKind::DuplicateJvmMemory("web".into()),
+        ),
+        (
+            "slipway-launch 1\nprocess\tweb\tjava\njvm-memory\t1\n",
+            3,
+            ParseErrorKind::WrongFieldCount {
+                keyword: "jvm-memory".into(),
+                expected: 0,
+                found: 1,
+            },
         ),
         (
             "slipway-launch 1\ndefault\tweb\ndefault\tworker\n",
