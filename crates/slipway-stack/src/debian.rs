@@ -36,6 +36,9 @@ fn lockfile_digest(lockfile: &Lockfile) -> Result<String, DebianStackError> {
     Ok(lockfile.digest()?.to_string())
 }
 
+/// How long a resolution made without a lockfile is reused: the indexes' own refresh period.
+const RESOLUTION_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
 /// The lockfile set every run image holds.
 pub const RUN_SET: &str = "run";
 /// The lockfile set of the build image.
@@ -140,6 +143,44 @@ impl DebianSource {
             &resolved,
         );
         lockfile.sets = sets;
+        Ok(lockfile)
+    }
+
+    /// [`Self::resolve`], remembered for a day (as the indexes are) unless `refresh`: what a build
+    /// without a `slipway.lock` uses, so that an unchanged app rebuilds without resolving again.
+    pub async fn resolve_cached(
+        &self,
+        stack: &DebianStack,
+        arch: &str,
+        suites: SuiteSet,
+        refresh: bool,
+    ) -> Result<Lockfile, DebianStackError> {
+        let names = suites.names(stack.codename).join("+");
+        let path = self.debian_cache.join("resolutions").join(format!(
+            "{}-{arch}-{names}-slipway-{}.lock",
+            stack.name,
+            env!("CARGO_PKG_VERSION")
+        ));
+        let fresh = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age < RESOLUTION_MAX_AGE);
+        if fresh && !refresh {
+            if let Some(lockfile) = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| Lockfile::parse(&t).ok())
+            {
+                return Ok(lockfile);
+            }
+        }
+        let lockfile = self.resolve(stack, arch, suites, refresh).await?;
+        let io = |e| DebianStackError::Cache(path.clone(), e);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        slipway_oci::layout::atomic_write(&path, lockfile.to_toml()?.as_bytes())
+            .map_err(|e| DebianStackError::Cache(path.clone(), std::io::Error::other(e)))?;
         Ok(lockfile)
     }
 

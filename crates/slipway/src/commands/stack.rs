@@ -291,7 +291,8 @@ fn report_fetch(printer: &Printer, event: &FetchEvent) {
     }
 }
 
-/// The lockfile at `path`, else a resolution of `stack` against the current (cached) indexes.
+/// The lockfile at `path`, else a resolution of `stack` against the current indexes (made at
+/// most a day ago, or now with `--refresh`).
 pub async fn lockfile_or_resolve(
     source: &DebianSource,
     stack: &DebianStack,
@@ -301,7 +302,7 @@ pub async fn lockfile_or_resolve(
     match path {
         Some(path) => read_lockfile(path),
         None => Ok(source
-            .resolve(stack, "amd64", SuiteSet::ALL, refresh)
+            .resolve_cached(stack, "amd64", SuiteSet::ALL, refresh)
             .await?),
     }
 }
