@@ -166,13 +166,13 @@ impl DebianSource {
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age < RESOLUTION_MAX_AGE);
-        if fresh && !refresh {
-            if let Some(lockfile) = std::fs::read_to_string(&path)
+        if fresh
+            && !refresh
+            && let Some(lockfile) = std::fs::read_to_string(&path)
                 .ok()
                 .and_then(|t| Lockfile::parse(&t).ok())
-            {
-                return Ok(lockfile);
-            }
+        {
+            return Ok(lockfile);
         }
         let lockfile = self.resolve(stack, arch, suites, refresh).await?;
         let io = |e| DebianStackError::Cache(path.clone(), e);
