@@ -268,7 +268,7 @@ impl DebCache {
                     progress(FetchEvent::Retrying {
                         name: item.name.clone(),
                         attempt,
-                        reason: error_chain(&error),
+                        reason: crate::error_chain(&error),
                     });
                     tokio::time::sleep(Duration::from_millis(500) * attempt).await;
                 }
@@ -294,16 +294,4 @@ fn http_client() -> Result<reqwest::Client, FetchError> {
         .user_agent(concat!("slipway/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(FetchError::Client)
-}
-
-/// An error and its causes on one line, for a retry notice.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -15,3 +15,17 @@ pub mod mirror;
 pub mod release;
 pub mod resolve;
 pub mod rootfs;
+
+/// An error and its causes on one line (`outer: cause: root cause`), as log lines and retry
+/// notices show them and as tests compare them.
+#[must_use]
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

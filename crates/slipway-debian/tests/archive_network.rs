@@ -43,41 +43,6 @@ fn roots() -> Vec<String> {
     ROOTS.iter().map(|root| (*root).to_owned()).collect()
 }
 
-/// The error and its causes, as the binary prints them.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-/// Every file under `dir`, relative, sorted.
-fn files(dir: &Path) -> Vec<String> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, root, out);
-            } else {
-                out.push(
-                    path.strip_prefix(root)
-                        .expect("prefix")
-                        .display()
-                        .to_string(),
-                );
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
 async fn get(url: &str) -> Vec<u8> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let response = reqwest::get(url).await.expect("GET");
@@ -297,7 +262,7 @@ async fn tampered_inrelease_from_a_local_mirror_is_refused_network() {
         .suite_indexes(RELEASE, SuiteSet::RELEASE_ONLY, "amd64", false)
         .await
         .expect_err("tampered InRelease");
-    let message = chain(&err);
+    let message = slipway_debian::error_chain(&err);
     eprintln!("{message}");
     assert!(
         matches!(
@@ -308,7 +273,11 @@ async fn tampered_inrelease_from_a_local_mirror_is_refused_network() {
     );
     assert!(message.contains("signature is bad"), "{message}");
     assert!(message.contains("nothing was cached"), "{message}");
-    assert_eq!(files(cache.path()), Vec::<String>::new(), "nothing cached");
+    assert_eq!(
+        slipway_testkit::relative_files(cache.path()),
+        Vec::<String>::new(),
+        "nothing cached"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -337,7 +306,7 @@ async fn tampered_packages_from_a_local_mirror_is_refused_network() {
         .suite_indexes(RELEASE, SuiteSet::RELEASE_ONLY, "amd64", false)
         .await
         .expect_err("tampered Packages.xz");
-    let message = chain(&err);
+    let message = slipway_debian::error_chain(&err);
     eprintln!("{message}");
     assert!(matches!(err, ArchiveError::Checksum { .. }), "{message}");
     assert!(message.contains("does not match the SHA-256"), "{message}");
@@ -348,7 +317,7 @@ async fn tampered_packages_from_a_local_mirror_is_refused_network() {
         )),
         1
     );
-    let cached = files(cache.path());
+    let cached = slipway_testkit::relative_files(cache.path());
     assert_eq!(cached.len(), 1, "only the verified InRelease: {cached:?}");
     assert!(
         cached[0].ends_with(&format!("{RELEASE}/InRelease")),

@@ -66,6 +66,26 @@ fn set_mtime(path: &Path, time: SystemTime) {
         .unwrap_or_else(|e| panic!("setting the mtime of {}: {e}", path.display()));
 }
 
+/// Every file under `dir`, as paths relative to it, sorted: what a test compares to say "nothing
+/// was cached" or "exactly these files were written".
+#[must_use]
+pub fn relative_files(dir: &Path) -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                out.push(relative.display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ pub mod registry_log;
 use std::net::TcpListener;
 
 pub use file_server::FileServer;
-pub use fixtures::{copy_dir, touch_all};
+pub use fixtures::{copy_dir, relative_files, touch_all};
 pub use http::{HttpResponse, http_get, http_request, unix_request, wait_for_http};
 pub use images::tiny_image;
 pub use podman::{Container, Podman, PodmanService};

@@ -3,7 +3,7 @@
 
 use slipway_testkit::FileServer;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::*;
 use crate::release::ReleaseError;
@@ -88,41 +88,6 @@ impl Fixture {
     }
 }
 
-/// Every file under `dir`, relative, sorted.
-fn files(dir: &Path) -> Vec<String> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, root, out);
-            } else {
-                out.push(
-                    path.strip_prefix(root)
-                        .expect("prefix")
-                        .display()
-                        .to_string(),
-                );
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
-/// The error and its causes, as the binary prints them.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 const INRELEASE: &str = "/debian/dists/trixie/InRelease";
 const PACKAGES_XZ: &str = "/debian/dists/trixie/main/binary-amd64/Packages.xz";
 
@@ -160,7 +125,7 @@ async fn verified_index_is_parsed_and_cached() {
         .await
         .expect("refreshed");
     assert_eq!((server.hits(INRELEASE), server.hits(PACKAGES_XZ)), (2, 1));
-    let cached = files(&fixture.cache);
+    let cached = slipway_testkit::relative_files(&fixture.cache);
     assert_eq!(cached.len(), 2, "{cached:?}");
     assert!(
         cached.iter().any(|f| f.ends_with("trixie/InRelease")),
@@ -198,7 +163,7 @@ async fn a_tampered_inrelease_is_a_bad_signature_and_nothing_is_cached() {
         .suite_index("trixie", "amd64", false)
         .await
         .expect_err("tampered");
-    let text = chain(&err);
+    let text = crate::error_chain(&err);
     assert!(
         matches!(
             err,
@@ -210,7 +175,10 @@ async fn a_tampered_inrelease_is_a_bad_signature_and_nothing_is_cached() {
         text.contains("signature is bad") && text.contains("nothing was cached"),
         "{text}"
     );
-    assert_eq!(files(&fixture.cache), Vec::<String>::new());
+    assert_eq!(
+        slipway_testkit::relative_files(&fixture.cache),
+        Vec::<String>::new()
+    );
     assert_eq!(
         server.hits(PACKAGES_XZ),
         0,
@@ -231,13 +199,13 @@ async fn a_tampered_index_is_a_checksum_error_and_is_not_cached() {
         .suite_index("trixie", "amd64", false)
         .await
         .expect_err("tampered index");
-    let text = chain(&err);
+    let text = crate::error_chain(&err);
     assert!(matches!(err, ArchiveError::Checksum { .. }), "{text}");
     assert!(
         text.contains("does not match the SHA-256") && text.contains("nothing was cached"),
         "{text}"
     );
-    let cached = files(&fixture.cache);
+    let cached = slipway_testkit::relative_files(&fixture.cache);
     assert!(
         cached.iter().all(|f| f.ends_with("InRelease")),
         "only the verified InRelease: {cached:?}"
@@ -260,9 +228,9 @@ async fn missing_suite_arch_and_mirror_are_named() {
         .await
         .expect_err("no arch");
     assert!(
-        chain(&err).contains("main/binary-riscv64/Packages"),
+        crate::error_chain(&err).contains("main/binary-riscv64/Packages"),
         "{}",
-        chain(&err)
+        crate::error_chain(&err)
     );
 
     // A port nothing listens on.

@@ -162,11 +162,8 @@ async fn prepare_stack(
             buildpack.run_flavor()
         )
     })?;
-    let progress = |event: slipway_debian::fetch::FetchEvent| {
-        if let slipway_debian::fetch::FetchEvent::Downloading { name, size: bytes } = event {
-            printer.detail(&format!("downloading {name} ({})", size(bytes)));
-        }
-    };
+    let progress =
+        |event: slipway_debian::fetch::FetchEvent| super::stack::report_fetch(printer, &event);
     let compression = compression(args.compression);
     let options = RunImageOptions {
         ca_certs: args.ca_certs.iter().cloned().collect(),

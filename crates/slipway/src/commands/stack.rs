@@ -277,7 +277,8 @@ pub async fn exec(
     Ok(())
 }
 
-fn report_fetch(printer: &Printer, event: &FetchEvent) {
+/// Shows a `.deb` download (with its size) or retry as a detail line of the current step.
+pub fn report_fetch(printer: &Printer, event: &FetchEvent) {
     match event {
         FetchEvent::Downloading { name, size: bytes } => {
             printer.detail(&format!("downloading {name} ({})", size(*bytes)));
