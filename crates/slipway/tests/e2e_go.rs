@@ -324,11 +324,10 @@ fn ctrl_c_during_a_build_leaves_a_usable_store() {
     }
     assert!(seen.contains("Running go build"), "{seen}");
     std::thread::sleep(Duration::from_millis(500));
-    let pid = child.id().to_string();
-    std::process::Command::new("kill")
-        .args(["-INT", &format!("-{pid}")])
-        .status()
-        .unwrap();
+    // killpg, not the kill(1) command: procps' `kill -INT -PID` is easy to get wrong, and a wrong
+    // target (-1) interrupts every process on the machine.
+    let group = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGINT).unwrap();
     let status = child.wait().unwrap();
     assert!(
         !status.success(),
