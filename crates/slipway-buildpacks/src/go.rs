@@ -99,6 +99,7 @@ fn output(packages: &[MainPackage], out_dir: &Path, go_version: &str) -> BuildOu
         processes.push(ProcessType {
             name: name.clone(),
             command: vec![image_path],
+            ..ProcessType::default()
         });
     }
     if let Some(web) = default_process(packages) {
@@ -108,6 +109,7 @@ fn output(packages: &[MainPackage], out_dir: &Path, go_version: &str) -> BuildOu
             ProcessType {
                 name: "web".into(),
                 command,
+                ..ProcessType::default()
             },
         );
     }

@@ -47,6 +47,20 @@ pub const DEFAULT_THREAD_COUNT: u64 = 250;
 /// the heap is not negative, which lets a JVM fail later in a stranger way).
 pub const MIN_HEAP: u64 = 16 * MIB;
 
+/// Classes the JRE itself loads (Paketo counts the JRE's own classes; a constant keeps the
+/// launcher from reading the JRE's module image).
+pub const JRE_CLASSES: u64 = 8_000;
+/// Percentage of the app's classes assumed loaded (Paketo's load factor).
+pub const APP_LOAD_PERCENT: u64 = 35;
+
+/// The estimate of loaded classes for an app with `app_classes` classes (loose and in its
+/// jars): `JRE_CLASSES + app_classes × 35%`, as Paketo estimates; the launcher counts them at
+/// start, `slipway inspect` from the count the buildpack recorded.
+#[must_use]
+pub fn loaded_classes(app_classes: u64) -> u64 {
+    JRE_CLASSES + app_classes * APP_LOAD_PERCENT / 100
+}
+
 /// What the calculator works from: the memory limit, the app's size and the
 /// user's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +74,10 @@ pub struct JvmMemoryInputs {
     /// How many threads to reserve stacks for (`BPL_JVM_THREAD_COUNT`,
     /// [`DEFAULT_THREAD_COUNT`] by default).
     pub threads: u64,
+    /// The code cache to reserve when the user's options set none: [`CODE_CACHE`] as Paketo
+    /// does, or the smaller size an image sets in `SLIPWAY_JVM_CODE_CACHE` so that a small
+    /// container fits (240M alone is most of a 256M limit).
+    pub code_cache: u64,
     /// The percentage of the total left to the rest of the container
     /// (`BPL_JVM_HEAD_ROOM`, 0 by default); values above 99 count as 99.
     pub head_room_percent: u64,
@@ -147,7 +165,7 @@ pub fn calculate(inputs: &JvmMemoryInputs) -> Result<JvmMemoryConfig, TooSmall> 
         heap: user("-Xmx").unwrap_or(computed(MIN_HEAP)),
         thread_stack: user("-Xss").unwrap_or(computed(THREAD_STACK)),
         metaspace: user("-XX:MaxMetaspaceSize=").unwrap_or(computed(metaspace / KIB * KIB)),
-        code_cache: user("-XX:ReservedCodeCacheSize=").unwrap_or(computed(CODE_CACHE)),
+        code_cache: user("-XX:ReservedCodeCacheSize=").unwrap_or(computed(inputs.code_cache)),
         direct_memory: user("-XX:MaxDirectMemorySize=").unwrap_or(computed(DIRECT_MEMORY)),
     };
     let percent = inputs.head_room_percent.min(99);
@@ -174,6 +192,20 @@ pub fn calculate(inputs: &JvmMemoryInputs) -> Result<JvmMemoryConfig, TooSmall> 
         config.heap.bytes = (available - non_heap) / KIB * KIB;
     }
     Ok(config)
+}
+
+/// The smallest memory limit the JVM described by `inputs` starts in (their `total_memory` is
+/// ignored): what `slipway inspect` shows, computed as the launcher will compute it.
+#[must_use]
+pub fn smallest_limit(inputs: &JvmMemoryInputs) -> u64 {
+    let probe = JvmMemoryInputs {
+        total_memory: 0,
+        ..inputs.clone()
+    };
+    match calculate(&probe) {
+        Ok(_) => 0,
+        Err(too_small) => too_small.needed,
+    }
 }
 
 impl JvmMemoryConfig {

@@ -12,11 +12,6 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
-/// Classes the JRE itself loads (Paketo counts the JRE's own classes; a
-/// constant keeps the launcher from reading the JRE's module image).
-pub const JRE_CLASSES: u64 = 8_000;
-/// Percentage of the app's classes assumed loaded (Paketo's load factor).
-pub const APP_LOAD_PERCENT: u64 = 35;
 /// How deep to look below each app path.
 const MAX_DEPTH: usize = 32;
 
@@ -29,10 +24,7 @@ const ZIP64_EOCD_LEN: usize = 56;
 const ENTRY_SIGNATURE: u64 = 0x0201_4b50;
 const ENTRY_LEN: usize = 46;
 
-/// The estimate of loaded classes for an app with `app_classes` classes.
-pub fn loaded_classes(app_classes: u64) -> u64 {
-    JRE_CLASSES + app_classes * APP_LOAD_PERCENT / 100
-}
+pub use slipway_launch::jvm_memory::loaded_classes;
 
 /// Counts the classes under each path: loose `.class` files and the `.class`
 /// entries of `.jar` and `.war` files, in directories followed down to

@@ -23,6 +23,8 @@ const LOADED_CLASS_COUNT: &str = "BPL_JVM_LOADED_CLASS_COUNT";
 const THREAD_COUNT: &str = "BPL_JVM_THREAD_COUNT";
 /// Percent of the limit left out of the JVM (Paketo's name).
 const HEAD_ROOM: &str = "BPL_JVM_HEAD_ROOM";
+/// The code cache an image reserves when the user's options set none (a size such as `64M`).
+const CODE_CACHE: &str = "SLIPWAY_JVM_CODE_CACHE";
 /// Colon-separated paths holding the app's classes and jars, when they are
 /// not (all) under the process's working directory; set by the buildpack in
 /// the launch config's environment.
@@ -67,12 +69,29 @@ pub fn configure(env: &mut Env, working_dir: Option<&str>) -> Result<String, Lau
         ))),
         count => count,
     };
-    let tool_options = var(JAVA_TOOL_OPTIONS).unwrap_or_default();
-    let user_options = format!("{tool_options} {}", var(JAVA_OPTS).unwrap_or_default());
+    let code_cache = match var(CODE_CACHE).filter(|v| !v.trim().is_empty()) {
+        None => jvm_memory::CODE_CACHE,
+        Some(value) => {
+            jvm_memory::parse_size(value.trim()).ok_or(LaunchError::InvalidJvmSetting {
+                name: CODE_CACHE.to_owned(),
+                value,
+            })?
+        }
+    };
+    // JAVA_OPTS is a convention of start scripts (catalina.sh, Cloud Foundry's), not of the
+    // JVM; with no script in between, it joins JAVA_TOOL_OPTIONS as Paketo's helper does.
+    let tool_options = [var(JAVA_TOOL_OPTIONS), var(JAVA_OPTS)]
+        .into_iter()
+        .flatten()
+        .filter(|options| !options.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let user_options = tool_options.clone();
     let config = jvm_memory::calculate(&JvmMemoryInputs {
         total_memory,
         loaded_classes,
         threads,
+        code_cache,
         head_room_percent,
         user_options,
     })?;

@@ -202,7 +202,24 @@ fn a_256m_jvm_fits_with_the_users_code_cache_and_thread_count() {
         stdout(&output),
         "JVM Memory Configuration: -Xmx97624K -Xss1M -XX:ReservedCodeCacheSize=32M \
          -XX:MaxDirectMemorySize=10M -XX:MaxMetaspaceSize=70312K\n\
+         -XX:ReservedCodeCacheSize=32M \
          -XX:MaxDirectMemorySize=10M -Xmx97624K -XX:MaxMetaspaceSize=70312K -Xss1M\n"
+    );
+}
+
+#[test]
+fn the_images_code_cache_default_applies_unless_the_user_sets_one() {
+    // Heap 262144 − 70312 − 65536 − 50 × 1024 − 10240 = 64856K.
+    let output = jvm_fixture("jvm-image-default", "268435456\n").run_jvm(&[
+        ("SLIPWAY_JVM_CODE_CACHE", "64M"),
+        ("BPL_JVM_THREAD_COUNT", "50"),
+    ]);
+    assert_eq!(
+        stdout(&output),
+        "JVM Memory Configuration: -Xmx64856K -Xss1M -XX:ReservedCodeCacheSize=64M \
+         -XX:MaxDirectMemorySize=10M -XX:MaxMetaspaceSize=70312K\n\
+         -XX:MaxDirectMemorySize=10M -Xmx64856K -XX:MaxMetaspaceSize=70312K \
+         -XX:ReservedCodeCacheSize=64M -Xss1M\n"
     );
 }
 

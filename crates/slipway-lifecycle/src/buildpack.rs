@@ -18,22 +18,71 @@ pub trait Buildpack: Send + Sync {
     /// What detection looks for, in words ("go.mod"), for the error when nothing applies.
     fn looks_for(&self) -> &'static str;
 
-    /// Whether this buildpack applies to the app in `app_dir`.
-    fn detect(&self, app_dir: &Path) -> bool;
+    /// Whether this buildpack applies to the app at `app_path`: its source directory, or an
+    /// artifact file (`-p target/app.war`, as `cf push -p` takes one).
+    fn detect(&self, app_path: &Path) -> bool;
 
-    /// The run image flavor its apps run on (a Debian stack's `base`, `java-21`, `nodejs`...).
-    fn run_flavor(&self) -> &'static str {
-        "base"
+    /// What the app needs from the stack: its run image flavor and build environment, chosen
+    /// before anything is fetched, from the app and what `stack` offers (a Java app asks for
+    /// the Java version its `pom.xml` or class files name). Most buildpacks run on the `base`
+    /// flavor and build in the stack's common build environment.
+    fn plan(
+        &self,
+        _app_path: &Path,
+        _env: &[(String, String)],
+        _stack: &StackOffer<'_>,
+    ) -> Result<Plan, BuildpackError> {
+        Ok(Plan::default())
     }
 
     /// Builds the app; may take long and print through `ctx.log`.
     fn build(&self, ctx: &BuildContext<'_>) -> Result<BuildOutput, BuildpackError>;
 }
 
+/// What a stack offers buildpacks to choose from when they plan.
+#[derive(Debug, Clone, Copy)]
+pub struct StackOffer<'a> {
+    /// The stack's name, e.g. `debian-13`, for messages.
+    pub name: &'a str,
+    /// The Java majors it has JREs and JDKs for, lowest first (none on `scratch`).
+    pub java_versions: &'a [u32],
+}
+
+/// What a buildpack needs from the stack for one app, from [`Buildpack::plan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The run image flavor the app runs on (`base`, `java-21`, `java-21-tomcat`...).
+    pub run_flavor: String,
+    /// The language runtime the build environment must have beyond the common one.
+    pub runtime: Option<Runtime>,
+    /// Lines for the build log saying what was chosen and why.
+    pub notes: Vec<String>,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Self {
+            run_flavor: "base".into(),
+            runtime: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// A language runtime a build environment is made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// A JDK of this major version, with Maven.
+    Java(u32),
+}
+
 /// What a build gets to work with.
 pub struct BuildContext<'a> {
-    /// The app's source directory (read-only by convention).
+    /// The app's source directory (read-only by convention), or the artifact file given with
+    /// `-p`.
     pub app_dir: &'a Path,
+    /// What [`Buildpack::plan`] chose for this app.
+    pub plan: &'a Plan,
     /// A directory the buildpack may keep between builds (compiler caches, outputs).
     pub cache_dir: PathBuf,
     /// `KEY=VALUE` pairs the user passed with `-e`, for the build.
@@ -59,12 +108,16 @@ pub struct ContributedLayer {
 }
 
 /// A process type the image can run (`web`, `worker`…).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProcessType {
     /// Its name; `web` is the default one.
     pub name: String,
     /// Program and arguments, run directly (there is no shell in the image).
     pub command: Vec<String>,
+    /// The directory it starts in, when not the image's working directory.
+    pub working_dir: Option<String>,
+    /// Whether it is a JVM whose memory the launcher sizes from the container's limit.
+    pub jvm_memory: bool,
 }
 
 /// Everything a build produced.

@@ -160,8 +160,8 @@ fn launch_config(
         .map(|p| Process {
             process_type: p.name.clone(),
             command: p.command.clone(),
-            working_dir: None,
-            jvm_memory: false,
+            working_dir: p.working_dir.clone(),
+            jvm_memory: p.jvm_memory,
         })
         .collect::<Vec<_>>();
     let default = processes

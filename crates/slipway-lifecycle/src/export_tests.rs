@@ -39,6 +39,7 @@ fn output(version: &str) -> BuildOutput {
         processes: vec![ProcessType {
             name: "web".into(),
             command: vec!["/layers/test_fixture/app/bin/app".into()],
+            ..ProcessType::default()
         }],
         launch_env: vec![],
         port: Some(8080),

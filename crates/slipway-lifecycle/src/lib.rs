@@ -13,7 +13,8 @@ pub mod run_image;
 pub mod tools;
 
 pub use buildpack::{
-    BuildContext, BuildOutput, Buildpack, BuildpackError, ContributedLayer, ProcessType,
+    BuildContext, BuildOutput, Buildpack, BuildpackError, ContributedLayer, Plan, ProcessType,
+    Runtime, StackOffer,
 };
 pub use detect::{DetectError, detect};
 pub use export::{ExportError, ExportOptions, Exported, ExportedLayer, export};

@@ -15,6 +15,8 @@ pub struct ToolCommand {
     pub args: Vec<String>,
     /// Variables set on top of the runner's environment.
     pub env: Vec<(String, String)>,
+    /// The directory it runs in, as the tools see it; the app directory when `None`.
+    pub dir: Option<PathBuf>,
 }
 
 impl ToolCommand {
@@ -25,7 +27,16 @@ impl ToolCommand {
             program: program.into(),
             args: args.into_iter().map(Into::into).collect(),
             env: vec![],
+            dir: None,
         }
+    }
+
+    /// Runs it in `dir` (a path as the tools see it, such as one under the cache) rather than
+    /// the app directory: for tools that write next to their input, as Maven writes `target/`.
+    #[must_use]
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
     }
 
     /// Adds an environment variable.
@@ -52,6 +63,12 @@ pub trait ToolRunner: Sync {
 
     /// Runs `command` to completion in the app directory.
     fn run(&self, command: &ToolCommand) -> io::Result<Output>;
+
+    /// Makes what the buildpack wrote at `host_path` (a file or a tree) writable by the tools,
+    /// which may run as another user: a build environment's build user.
+    fn hand_over(&self, _host_path: &Path) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The host's own tools, as ko uses them.
@@ -84,7 +101,7 @@ impl ToolRunner for HostTools {
     fn run(&self, command: &ToolCommand) -> io::Result<Output> {
         Command::new(&command.program)
             .args(&command.args)
-            .current_dir(&self.app_dir)
+            .current_dir(command.dir.as_ref().unwrap_or(&self.app_dir))
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .envs(command.env.iter().map(|(k, v)| (k, v)))
             .output()

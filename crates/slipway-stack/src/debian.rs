@@ -20,7 +20,7 @@ use slipway_debian::rootfs::certs::CaFile;
 use slipway_debian::rootfs::{RootfsBuilder, RootfsOptions};
 use slipway_oci::{Compression, LayerRecord, OciLayout};
 
-use crate::debian_stacks::{DebianStack, Flavor};
+use crate::debian_stacks::{DebianStack, Flavor, java_build_packages, java_build_set, java_home};
 use crate::{APP_GID, APP_UID, RunImage, RunLayer};
 
 mod error;
@@ -134,6 +134,18 @@ impl DebianSource {
             ]
             .concat(),
         )?;
+        for version in stack.java_versions {
+            resolve_set(
+                java_build_set(*version),
+                [
+                    stack.run_packages,
+                    stack.build_packages,
+                    BUILDPACK_BUILD_PACKAGES,
+                    &java_build_packages(*version),
+                ]
+                .concat(),
+            )?;
+        }
         let resolved: Vec<Resolved> = chosen.into_values().collect();
         let mut lockfile = Lockfile::from_resolved(
             stack.name,
@@ -171,6 +183,9 @@ impl DebianSource {
             && let Some(lockfile) = std::fs::read_to_string(&path)
                 .ok()
                 .and_then(|t| Lockfile::parse(&t).ok())
+            && set_names(stack)
+                .iter()
+                .all(|set| lockfile.sets.contains_key(set))
         {
             return Ok(lockfile);
         }
@@ -271,15 +286,17 @@ impl DebianSource {
         })
     }
 
-    /// The build environment's root filesystem for `lockfile`'s build set: unpacked once per
-    /// set of packages into the cache (into a temporary directory, then renamed, so a half-made
-    /// one is never used), with the mount points the sandbox needs. Returns its path.
+    /// The build environment's root filesystem for `lockfile`'s build set `set` ([`BUILD_SET`],
+    /// or a buildpack's such as `build:java-21`): unpacked once per set of packages into the
+    /// cache (into a temporary directory, then renamed, so a half-made one is never used), with
+    /// the mount points the sandbox needs. Returns its path.
     pub async fn build_environment(
         &self,
         lockfile: &Lockfile,
+        set: &str,
         progress: &(dyn Fn(FetchEvent) + Sync),
     ) -> Result<PathBuf, DebianStackError> {
-        let packages = set_packages(lockfile, BUILD_SET)?;
+        let packages = set_packages(lockfile, set)?;
         let mut hasher = Sha256::new();
         hasher.update(format!(
             "slipway {} build environment\n",
@@ -298,9 +315,8 @@ impl DebianSource {
         }
         let refs: Vec<DebRef> = packages.iter().map(deb_ref).collect();
         let paths = self.debs.fetch_all(&self.bases, &refs, 4, progress).await?;
-        // dash's maintainer script would make /bin/sh; nothing else does.
         let options = RootfsOptions {
-            symlinks: vec![("usr/bin/sh".into(), "dash".into())],
+            symlinks: build_symlinks(set),
             ..RootfsOptions::default()
         };
         let mut builder = RootfsBuilder::new(options);
@@ -489,6 +505,32 @@ fn layer_key(
     }
     hasher.update(options.compression.name());
     Ok(hex::encode(hasher.finalize()))
+}
+
+/// Every set a resolution of `stack` holds: one made before a set was added is made again.
+fn set_names(stack: &DebianStack) -> Vec<String> {
+    let mut names = vec![RUN_SET.to_string(), BUILD_SET.to_string()];
+    names.extend(stack.flavors().iter().map(|f| flavor_set(&f.name)));
+    names.extend(stack.java_versions.iter().map(|v| java_build_set(*v)));
+    names
+}
+
+/// The links that maintainer scripts (which slipway never runs) would make in a build
+/// environment: dash's `/bin/sh`, and for a Java set the `update-alternatives` links to its JDK
+/// and Maven.
+fn build_symlinks(set: &str) -> Vec<(String, String)> {
+    let mut links = vec![("usr/bin/sh".to_string(), "dash".to_string())];
+    if let Some(version) = set
+        .strip_prefix("build:java-")
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        let home = java_home(version);
+        for tool in ["java", "javac", "jar", "jlink", "jdeps"] {
+            links.push((format!("usr/bin/{tool}"), format!("{home}/bin/{tool}")));
+        }
+        links.push(("usr/bin/mvn".into(), "/usr/share/maven/bin/mvn".into()));
+    }
+    links
 }
 
 /// Packages whose dependencies are not followed get an index entry without them.

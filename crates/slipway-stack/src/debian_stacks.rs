@@ -20,7 +20,10 @@ pub struct DebianStack {
     /// tzdata and base-files are data (their dependencies, debconf and awk, only serve their
     /// maintainer scripts, which slipway never runs); ca-certificates-java, util-linux and dpkg
     /// are pulled in by runtimes for install-time tools (keystore updates, PAM-using login
-    /// tools, the package manager) that a run image never runs.
+    /// tools, the package manager) that a run image never runs. tomcat10 and tomcat10-common
+    /// package Tomcat as a system service: their dependencies (systemd, ucf, and whatever JRE
+    /// `default-jre-headless` is) serve that service, so a Tomcat flavor names its JRE and
+    /// `libtomcat10-java` itself.
     pub data_only_packages: &'static [&'static str],
     /// What the build image adds to the run set for every build.
     pub build_packages: &'static [&'static str],
@@ -35,6 +38,8 @@ const DATA_ONLY: &[&str] = &[
     "ca-certificates-java",
     "dpkg",
     "netbase",
+    "tomcat10",
+    "tomcat10-common",
     "tzdata",
     "util-linux",
 ];
@@ -123,10 +128,15 @@ impl DebianStack {
             flavors.push(Flavor {
                 name: format!("java-{version}"),
                 packages: vec![java_package(*version)],
-                env: vec![(
-                    "JAVA_HOME".into(),
-                    format!("/usr/lib/jvm/java-{version}-openjdk-amd64"),
-                )],
+                env: vec![("JAVA_HOME".into(), java_home(*version))],
+            });
+            flavors.push(Flavor {
+                name: format!("java-{version}-tomcat"),
+                packages: [&[java_package(*version)], TOMCAT_PACKAGES].concat(),
+                env: vec![
+                    ("JAVA_HOME".into(), java_home(*version)),
+                    ("CATALINA_HOME".into(), CATALINA_HOME.into()),
+                ],
             });
         }
         flavors.push(Flavor {
@@ -160,6 +170,43 @@ impl DebianStack {
 }
 
 /// The Debian package name of the headless JRE `version` (all of Debian's JREs are named alike).
+/// Where Debian's JRE and JDK of `version` live, the run image's and build environment's
+/// `JAVA_HOME`.
+#[must_use]
+pub fn java_home(version: u32) -> String {
+    format!("/usr/lib/jvm/java-{version}-openjdk-amd64")
+}
+
+/// Tomcat 10.1 from Debian, as a `java-N-tomcat` flavor has it: the jars (`libtomcat10-java`),
+/// the bootstrap jar (`tomcat10-common`) and the default configuration (`tomcat10`'s
+/// `/usr/share/tomcat10/etc`), so that a Tomcat fix reaches apps by rebase as a JRE fix does.
+pub const TOMCAT_PACKAGES: &[&str] = &["libtomcat10-java", "tomcat10-common", "tomcat10"];
+
+/// Tomcat's installation directory in a `java-N-tomcat` flavor.
+pub const CATALINA_HOME: &str = "/usr/share/tomcat10";
+
+/// What a Java build environment adds to the build set: the JDK, Maven, and Apache Tomcat's
+/// javax → jakarta migration tool (`javax2jakarta`), which runs on WARs at build time.
+#[must_use]
+pub fn java_build_packages(version: u32) -> Vec<&'static str> {
+    vec![jdk_package(version), "maven", "tomcat-jakartaee-migration"]
+}
+
+/// The lockfile set of the Java `version` build environment.
+#[must_use]
+pub fn java_build_set(version: u32) -> String {
+    format!("build:java-{version}")
+}
+
+fn jdk_package(version: u32) -> &'static str {
+    match version {
+        17 => "openjdk-17-jdk-headless",
+        21 => "openjdk-21-jdk-headless",
+        25 => "openjdk-25-jdk-headless",
+        _ => "openjdk-jdk-headless-unknown",
+    }
+}
+
 fn java_package(version: u32) -> &'static str {
     match version {
         17 => "openjdk-17-jre-headless",
@@ -182,12 +229,38 @@ mod tests {
     #[test]
     fn flavors_of_debian_13() {
         let names: Vec<String> = DEBIAN_13.flavors().into_iter().map(|f| f.name).collect();
-        assert_eq!(names, ["base", "java-21", "java-25", "nodejs", "python"]);
+        assert_eq!(
+            names,
+            [
+                "base",
+                "java-21",
+                "java-21-tomcat",
+                "java-25",
+                "java-25-tomcat",
+                "nodejs",
+                "python"
+            ]
+        );
         let java = DEBIAN_13.flavor("java-21").unwrap();
         assert_eq!(java.packages, ["openjdk-21-jre-headless"]);
         assert_eq!(
             DEBIAN_13.flavor("ruby").unwrap_err(),
-            "base, java-21, java-25, nodejs, python"
+            "base, java-21, java-21-tomcat, java-25, java-25-tomcat, nodejs, python"
+        );
+        let tomcat = DEBIAN_13.flavor("java-21-tomcat").unwrap();
+        assert_eq!(
+            tomcat.packages,
+            [
+                "openjdk-21-jre-headless",
+                "libtomcat10-java",
+                "tomcat10-common",
+                "tomcat10"
+            ]
+        );
+        assert!(
+            tomcat
+                .env
+                .contains(&("CATALINA_HOME".into(), "/usr/share/tomcat10".into()))
         );
     }
 

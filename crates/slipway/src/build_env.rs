@@ -15,6 +15,8 @@ const APP: &str = "/workspace";
 const CACHE: &str = "/cache";
 /// Where the host's CA bundle is bound: over the build environment's own.
 const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+/// Where Debian's Java finds its trusted CAs (`ca-certificates-java`'s keystore).
+const JAVA_KEYSTORE: &str = "/etc/ssl/certs/java/cacerts";
 /// Host variables a build inside may need to reach the network as the host does (Go module proxy
 /// settings, HTTP proxies).
 const PASSED_THROUGH: &[&str] = &[
@@ -54,9 +56,8 @@ impl SandboxTools {
     /// the sandbox drops to uid 1000; rootless, the build user is the caller already).
     pub fn prepare(self) -> io::Result<Self> {
         std::fs::create_dir_all(&self.cache_dir)?;
-        if std::fs::metadata("/proc/self")
-            .is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        {
+        write_host_keystore(&self.cache_dir)?;
+        if running_as_root() {
             std::os::unix::fs::chown(
                 &self.cache_dir,
                 Some(slipway_sandbox::BUILD_USER.0),
@@ -87,6 +88,13 @@ impl ToolRunner for SandboxTools {
         }
     }
 
+    fn hand_over(&self, host_path: &Path) -> io::Result<()> {
+        if running_as_root() {
+            chown_tree(host_path)?;
+        }
+        Ok(())
+    }
+
     fn run(&self, command: &ToolCommand) -> io::Result<Output> {
         let mut argv = vec![command.program.clone()];
         argv.extend(command.args.iter().cloned());
@@ -100,7 +108,11 @@ impl ToolRunner for SandboxTools {
         if let Ok(bundle) = slipway_stack::find_host_ca_bundle() {
             spec.binds.push(Bind::read_only(bundle, HOST_CA_BUNDLE));
         }
-        spec.workdir = APP.into();
+        let keystore = host_keystore_path(&self.cache_dir);
+        if keystore.is_file() && self.rootfs.join(&JAVA_KEYSTORE[1..]).exists() {
+            spec.binds.push(Bind::read_only(keystore, JAVA_KEYSTORE));
+        }
+        spec.workdir = command.dir.clone().unwrap_or_else(|| APP.into());
         spec.env.extend([
             ("HOME".to_string(), "/home/cnb".to_string()),
             ("GOCACHE".to_string(), format!("{CACHE}/go-build")),
@@ -120,6 +132,59 @@ impl ToolRunner for SandboxTools {
 }
 
 /// Keeps the last value of each variable (later settings win), in first-seen order.
+fn running_as_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+}
+
+/// Gives `path` and everything under it (symlinks themselves, not their targets) to the build
+/// user, skipping what it owns already.
+fn chown_tree(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let (uid, gid) = slipway_sandbox::BUILD_USER;
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.uid() != uid || meta.gid() != gid {
+        std::os::unix::fs::lchown(path, Some(uid), Some(gid))?;
+    }
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            chown_tree(&entry?.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// The host's CA bundle as a Java keystore, kept beside the buildpack's cache.
+fn host_keystore_path(cache_dir: &Path) -> PathBuf {
+    cache_dir.with_extension("cacerts")
+}
+
+/// Writes the host's CA bundle as a Java keystore, so that Maven (and any JVM in the build)
+/// trusts what the host trusts, as `curl` and Go do through the PEM bundle. No host bundle, no
+/// keystore: the environment's own stays.
+fn write_host_keystore(cache_dir: &Path) -> io::Result<()> {
+    let Ok(bundle) = slipway_stack::find_host_ca_bundle() else {
+        return Ok(());
+    };
+    let pem = std::fs::read(&bundle)?;
+    let file = slipway_debian::rootfs::certs::CaFile {
+        alias: "host:ca-bundle.pem".into(),
+        pem,
+    };
+    let keystore =
+        slipway_debian::rootfs::certs::java_keystore(&[file], 0).map_err(io::Error::other)?;
+    let path = host_keystore_path(cache_dir);
+    if std::fs::read(&path).is_ok_and(|existing| existing == keystore)
+        && std::fs::metadata(&path).is_ok_and(|m| {
+            std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o444 == 0o444
+        })
+    {
+        return Ok(());
+    }
+    slipway_oci::layout::atomic_write(&path, &keystore).map_err(io::Error::other)?;
+    // Read by the build user inside the sandbox: public data, like the bundle it came from.
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+}
+
 fn dedup_env(env: &mut Vec<(String, String)>) {
     let mut seen = std::collections::HashMap::new();
     for (i, (k, _)) in env.iter().enumerate() {

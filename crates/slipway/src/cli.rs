@@ -207,6 +207,10 @@ pub struct StackExecArgs {
     /// The lockfile pinning the packages [default: resolve against the current indexes].
     #[arg(short = 'l', long, value_name = "FILE")]
     pub lockfile: Option<PathBuf>,
+    /// Use the Java build environment of this version (its JDK, Maven and javax2jakarta), as
+    /// the Java buildpack does.
+    #[arg(long, value_name = "VERSION")]
+    pub java: Option<u32>,
     /// The command and its arguments.
     #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<String>,

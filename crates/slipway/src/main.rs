@@ -3,6 +3,7 @@
 //! This crate only wires: the command line ([`cli`]), one settings step ([`settings`]), one
 //! printer for every line the user reads ([`printer`]), and one module per command.
 
+mod app_manifest;
 mod build_env;
 mod cli;
 mod commands;

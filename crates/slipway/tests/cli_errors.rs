@@ -28,7 +28,7 @@ fn a_directory_no_buildpack_detects() {
     );
     insta::assert_snapshot!(redact(&err, &[(app.path(), "APP")]), @"
     ==> Detecting the app in APP
-    error: no buildpack detected an app in APP (looked for: go.mod (slipway/go))
+    error: no buildpack detected an app in APP (looked for: go.mod (slipway/go), pom.xml, *.war, WEB-INF/ or an executable *.jar (slipway/java))
     hint: point slipway at an app directory, or name a buildpack with -b
     ");
     assert_eq!(store_names(cache.path()), "");

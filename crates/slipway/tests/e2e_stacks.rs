@@ -268,7 +268,7 @@ fn an_unknown_flavor_lists_the_flavors() {
     );
     assert!(
         err.contains(
-            "debian-13 has no flavor \"ruby\" (flavors: base, java-21, java-25, nodejs, python)"
+            "debian-13 has no flavor \"ruby\" (flavors: base, java-21, java-21-tomcat, java-25, java-25-tomcat, nodejs, python)"
         ),
         "{err}"
     );

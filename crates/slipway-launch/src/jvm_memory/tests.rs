@@ -9,6 +9,7 @@ fn inputs(total_memory: u64, loaded_classes: u64) -> JvmMemoryInputs {
         total_memory,
         loaded_classes,
         threads: DEFAULT_THREAD_COUNT,
+        code_cache: CODE_CACHE,
         head_room_percent: 0,
         user_options: String::new(),
     }
@@ -207,4 +208,37 @@ fn sizes_print_in_the_largest_exact_unit() {
     for (bytes, expected) in cases {
         assert_eq!(Size(bytes).to_string(), expected);
     }
+}
+
+#[test]
+fn an_image_default_code_cache_shrinks_what_a_jvm_needs() {
+    // Heap: 262144 − 50 × 1024 − 70312 − 65536 − 10240 = 64856K.
+    let small = JvmMemoryInputs {
+        threads: 50,
+        code_cache: 64 * MIB,
+        ..inputs(256 * MIB, 10_000)
+    };
+    assert_eq!(calculated(&small).heap.bytes, 64_856 * KIB);
+    // 16384K + 51200K + 70312K + 65536K + 10240K = 213672K = 208.7M → 209M.
+    assert_eq!(smallest_limit(&small), 209 * MIB);
+    assert!(
+        calculate(&JvmMemoryInputs {
+            total_memory: smallest_limit(&small),
+            ..small.clone()
+        })
+        .is_ok()
+    );
+    let users = JvmMemoryInputs {
+        user_options: "-XX:ReservedCodeCacheSize=240M".into(),
+        ..small
+    };
+    assert_eq!(
+        calculated(&JvmMemoryInputs {
+            total_memory: GIB,
+            ..users.clone()
+        })
+        .code_cache
+        .bytes,
+        240 * MIB
+    );
 }

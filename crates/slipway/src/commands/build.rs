@@ -6,11 +6,13 @@ use anyhow::{Context, bail};
 use serde_json::json;
 use slipway_lifecycle::{BuildContext, Buildpack, ExportOptions, Exported, detect, export};
 use slipway_lifecycle::{HostTools, ToolRunner};
+use slipway_lifecycle::{Plan, Runtime, StackOffer};
 use slipway_oci::Compression;
 use slipway_oci::tar_writer::reproducible_epoch;
 use slipway_stack::StackOptions;
+use slipway_stack::debian::BUILD_SET;
 use slipway_stack::debian::{DebianSource, RunImageOptions};
-use slipway_stack::debian_stacks::debian_stack;
+use slipway_stack::debian_stacks::{debian_stack, java_build_set};
 
 use crate::build_env::SandboxTools;
 use crate::cli::{BuildArgs, CompressionArg, GlobalArgs};
@@ -43,11 +45,15 @@ pub async fn run(
         buildpack.version(),
         buildpack.looks_for()
     ));
+    let plan = plan(buildpack, &app_dir, &env, &args.stack)?;
+    for note in &plan.notes {
+        printer.detail(note);
+    }
     step.done();
 
     let step = printer.step(format!("Preparing stack {}", args.stack));
     let stack = prepare_stack(
-        args, global, settings, &store, buildpack, &app_dir, &env, printer,
+        args, global, settings, &store, buildpack, &plan, &app_dir, &env, printer,
     )
     .await?;
     step.done();
@@ -60,6 +66,7 @@ pub async fn run(
     let log = |line: &str| printer.detail(line);
     let ctx = BuildContext {
         app_dir: &app_dir,
+        plan: &plan,
         cache_dir: stack.cache_dir.clone(),
         env: &env,
         os,
@@ -120,10 +127,17 @@ async fn prepare_stack(
     settings: &Settings,
     store: &Store,
     buildpack: &dyn Buildpack,
+    plan: &Plan,
     app_dir: &Path,
     env: &[(String, String)],
     printer: &Printer,
 ) -> anyhow::Result<PreparedStack> {
+    // A file given with -p (an artifact) is read from its directory.
+    let app_dir = if app_dir.is_file() {
+        app_dir.parent().unwrap_or(app_dir)
+    } else {
+        app_dir
+    };
     let cache_dir = settings.buildpack_cache(buildpack.id()).join(&args.stack);
     let Some(stack) = debian_stack(&args.stack) else {
         let options = StackOptions {
@@ -155,11 +169,11 @@ async fn prepare_stack(
     }
     let lockfile =
         super::stack::lockfile_or_resolve(&source, stack, app_lock, global.refresh).await?;
-    let flavor = stack.flavor(buildpack.run_flavor()).map_err(|known| {
+    let flavor = stack.flavor(&plan.run_flavor).map_err(|known| {
         anyhow::anyhow!(
             "{} has no flavor {} (flavors: {known})",
             stack.name,
-            buildpack.run_flavor()
+            plan.run_flavor
         )
     })?;
     let progress =
@@ -179,7 +193,13 @@ async fn prepare_stack(
             &progress,
         )
         .await?;
-    let rootfs = source.build_environment(&lockfile, &progress).await?;
+    let build_set = match plan.runtime {
+        Some(Runtime::Java(version)) => java_build_set(version),
+        None => BUILD_SET.to_string(),
+    };
+    let rootfs = source
+        .build_environment(&lockfile, &build_set, &progress)
+        .await?;
     let tools = SandboxTools {
         helper: std::env::current_exe()
             .context("finding slipway's own executable for the sandbox helper")?,
@@ -196,6 +216,21 @@ async fn prepare_stack(
         tools: Box::new(tools),
         cache_dir,
     })
+}
+
+/// The buildpack's plan for the app on `stack`: what it needs of it.
+fn plan(
+    buildpack: &dyn Buildpack,
+    app_path: &Path,
+    env: &[(String, String)],
+    stack: &str,
+) -> anyhow::Result<Plan> {
+    let java_versions = debian_stack(stack).map_or(&[][..], |s| s.java_versions);
+    let offer = StackOffer {
+        name: stack,
+        java_versions,
+    };
+    Ok(buildpack.plan(app_path, env, &offer)?)
 }
 
 fn report_layers(exported: &Exported, printer: &Printer) {
@@ -234,18 +269,21 @@ fn app_dir(args: &BuildArgs) -> anyhow::Result<PathBuf> {
     if !dir.exists() {
         bail!("the app path {} does not exist", dir.display());
     }
-    if !dir.is_dir() {
-        bail!("the app path {} is not a directory", dir.display());
+    if !dir.is_dir() && !dir.is_file() {
+        bail!(
+            "the app path {} is neither a directory nor an artifact file",
+            dir.display()
+        );
     }
     dir.canonicalize()
         .with_context(|| format!("reading {}", dir.display()))
 }
 
 /// `-t`, else the app directory's name in lower case (as `cf push` names apps after theirs).
-fn image_name(tag: Option<&str>, app_dir: &Path) -> String {
+fn image_name(tag: Option<&str>, app_path: &Path) -> String {
     tag.map_or_else(
         || {
-            let name = app_dir
+            let name = app_name_source(app_path)
                 .file_name()
                 .map(|n| n.to_string_lossy().to_lowercase())
                 .unwrap_or_default();
@@ -268,6 +306,21 @@ fn image_name(tag: Option<&str>, app_dir: &Path) -> String {
         },
         str::to_string,
     )
+}
+
+/// What names the app: its directory, or for an artifact file the project it was built in
+/// (`app/target/app-1.0.war` → `app`), else the file's stem.
+fn app_name_source(app_path: &Path) -> std::borrow::Cow<'_, Path> {
+    if !app_path.is_file() {
+        return app_path.into();
+    }
+    let parent = app_path.parent();
+    match parent.and_then(Path::parent) {
+        Some(project) if parent.and_then(Path::file_name) == Some("target".as_ref()) => {
+            project.into()
+        }
+        _ => PathBuf::from(app_path.file_stem().unwrap_or_default()).into(),
+    }
 }
 
 fn parse_env(pairs: &[String]) -> anyhow::Result<Vec<(String, String)>> {

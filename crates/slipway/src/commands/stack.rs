@@ -255,7 +255,23 @@ pub async fn exec(
         lockfile_or_resolve(&source, stack, args.lockfile.as_deref(), global.refresh).await?;
     let step = printer.step(format!("Preparing the {} build environment", stack.name));
     let progress = |event: FetchEvent| report_fetch(printer, &event);
-    let rootfs = source.build_environment(&lockfile, &progress).await?;
+    let set = match args.java {
+        Some(version) if stack.java_versions.contains(&version) => {
+            slipway_stack::debian_stacks::java_build_set(version)
+        }
+        Some(version) => bail!(
+            "{} has no Java {version} (it has {})",
+            stack.name,
+            stack
+                .java_versions
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => slipway_stack::debian::BUILD_SET.to_string(),
+    };
+    let rootfs = source.build_environment(&lockfile, &set, &progress).await?;
     step.done();
     let mut spec = slipway_sandbox::SandboxSpec::new(&rootfs, args.command.clone());
     let here = std::env::current_dir().context("reading the current directory")?;
