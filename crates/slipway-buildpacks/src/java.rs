@@ -71,6 +71,26 @@ impl Buildpack for JavaBuildpack {
             || matches!(archive::find_artifact(app_path), Ok(Some(_)))
     }
 
+    fn detected(&self, app_path: &Path) -> String {
+        if app_path.join("pom.xml").is_file() {
+            return "pom.xml".into();
+        }
+        let name = app_path.file_name().unwrap_or_default().to_string_lossy();
+        if app_path.is_file() {
+            return name.into_owned();
+        }
+        match archive::find_artifact(app_path) {
+            Ok(Some(artifact)) if artifact.path == app_path => format!("an exploded app in {name}"),
+            Ok(Some(artifact)) => artifact
+                .path
+                .strip_prefix(app_path)
+                .unwrap_or(&artifact.path)
+                .display()
+                .to_string(),
+            _ => self.looks_for().into(),
+        }
+    }
+
     fn plan(
         &self,
         app_path: &Path,
@@ -81,10 +101,8 @@ impl Buildpack for JavaBuildpack {
         let (version, why) = version::resolve(requested.as_ref(), stack.java_versions, stack.name)
             .map_err(|e| BuildpackError::App {
                 buildpack: ID,
-                message: match e.hint() {
-                    Some(hint) => format!("{e}\nhint: {hint}"),
-                    None => e.to_string(),
-                },
+                message: e.to_string(),
+                hint: e.hint(),
             })?;
         let run_flavor = match kind {
             AppKind::War => format!("java-{version}-tomcat"),

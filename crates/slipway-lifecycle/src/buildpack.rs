@@ -22,6 +22,12 @@ pub trait Buildpack: Send + Sync {
     /// artifact file (`-p target/app.war`, as `cf push -p` takes one).
     fn detect(&self, app_path: &Path) -> bool;
 
+    /// What detection found at `app_path`, for the build log ("pom.xml", "a WAR"); by default
+    /// what it looks for.
+    fn detected(&self, _app_path: &Path) -> String {
+        self.looks_for().to_string()
+    }
+
     /// What the app needs from the stack: its run image flavor and build environment, chosen
     /// before anything is fetched, from the app and what `stack` offers (a Java app asks for
     /// the Java version its `pom.xml` or class files name). Most buildpacks run on the `base`
@@ -163,8 +169,10 @@ pub enum BuildpackError {
     App {
         /// The buildpack.
         buildpack: &'static str,
-        /// What is wrong and how to fix it.
+        /// What is wrong.
         message: String,
+        /// The fix, when the buildpack knows one.
+        hint: Option<String>,
     },
     /// Reading or writing files during the build failed.
     #[error("{action}")]

@@ -8,8 +8,6 @@
 //! `((variable))` substitution from `cf push --vars-file` is not done: such values arrive as
 //! written.
 
-// Wired in by the build command next; until then only the tests use it.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::io;

@@ -16,7 +16,7 @@ pub fn report(err: &anyhow::Error, printer: &Printer) -> ExitCode {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(": ");
-    printer.error(&message, detail(err).as_deref(), hint(err));
+    printer.error(&message, detail(err).as_deref(), hint(err).as_deref());
     ExitCode::FAILURE
 }
 
@@ -30,8 +30,19 @@ fn detail(err: &anyhow::Error) -> Option<String> {
 }
 
 /// The fix for the first cause slipway knows one for.
-fn hint(err: &anyhow::Error) -> Option<&'static str> {
-    err.chain().find_map(|cause| {
+fn hint(err: &anyhow::Error) -> Option<std::borrow::Cow<'static, str>> {
+    err.chain().find_map(|cause| static_hint(cause).map(Into::into).or_else(|| {
+        match cause.downcast_ref::<BuildpackError>() {
+            Some(BuildpackError::ToolMissing { hint, .. }) => Some(hint.clone().into()),
+            Some(BuildpackError::App { hint, .. }) => hint.clone().map(Into::into),
+            _ => None,
+        }
+    }))
+}
+
+/// The fixed hints, by the cause's type.
+fn static_hint(cause: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    {
         if let Some(e) = cause.downcast_ref::<DetectError>() {
             return Some(match e {
                 DetectError::NothingDetected { .. } => {
@@ -43,8 +54,9 @@ fn hint(err: &anyhow::Error) -> Option<&'static str> {
         if let Some(e) = cause.downcast_ref::<BuildpackError>() {
             return Some(match e {
                 BuildpackError::ToolFailed { .. } => "fix the errors shown above, then build again",
-                BuildpackError::ToolMissing { .. } => "install the missing tool and put it on PATH",
-                BuildpackError::App { .. } | BuildpackError::Io { .. } => return None,
+                BuildpackError::ToolMissing { .. }
+                | BuildpackError::App { .. }
+                | BuildpackError::Io { .. } => return None,
             });
         }
         if cause.is::<UnknownDestination>() {
@@ -67,5 +79,5 @@ fn hint(err: &anyhow::Error) -> Option<&'static str> {
             return e.hint();
         }
         None
-    })
+    }
 }

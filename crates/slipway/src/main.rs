@@ -4,6 +4,7 @@
 //! printer for every line the user reads ([`printer`]), and one module per command.
 
 mod app_manifest;
+mod app_source;
 mod build_env;
 mod cli;
 mod commands;

@@ -71,8 +71,11 @@ impl GoToolchain {
         if packages.is_empty() {
             return Err(BuildpackError::App {
                 buildpack: ID,
+                hint: Some(
+                    "add a `package main` with a `func main()`, or set BP_GO_TARGETS".into(),
+                ),
                 message: format!(
-                    "no main package in {} (targets: {}); add a `package main` with a `func main()`, or set BP_GO_TARGETS",
+                    "no main package in {} (targets: {})",
                     ctx.app_dir.display(),
                     targets.join(":")
                 ),

@@ -110,6 +110,7 @@ fn artifact_at(app_path: &Path) -> Result<Artifact, BuildpackError> {
                 "{} has no pom.xml, no .war or executable .jar, and is no exploded WAR",
                 app_path.display()
             ),
+            hint: Some("point slipway at a Maven project, a WAR or an executable JAR".into()),
         })
 }
 
@@ -126,6 +127,7 @@ pub(super) fn build(ctx: &BuildContext<'_>) -> Result<BuildOutput, BuildpackErro
                     "Maven ({}) built no .war or executable .jar in target/",
                     built.command_line
                 ),
+                hint: Some("set <packaging> to war or jar in pom.xml".into()),
             })?;
         (ctx.log)(&format!(
             "Built {}",
@@ -306,14 +308,24 @@ fn app_error(e: version::VersionError) -> BuildpackError {
     BuildpackError::App {
         buildpack: ID,
         message: e.to_string(),
+        hint: e.hint(),
     }
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(archive_error)`
 fn archive_error(e: archive::ArchiveError) -> BuildpackError {
+    let hint = match e {
+        archive::ArchiveError::NotAZip { .. } => Some(
+            "rebuild the artifact (`mvn package`), or point slipway at the project directory \
+             and let it build"
+                .into(),
+        ),
+        _ => None,
+    };
     BuildpackError::App {
         buildpack: ID,
         message: e.to_string(),
+        hint,
     }
 }
 

@@ -14,6 +14,7 @@ use slipway_stack::debian::BUILD_SET;
 use slipway_stack::debian::{DebianSource, RunImageOptions};
 use slipway_stack::debian_stacks::{debian_stack, java_build_set};
 
+use crate::app_source::AppSource;
 use crate::build_env::SandboxTools;
 use crate::cli::{BuildArgs, CompressionArg, GlobalArgs};
 use crate::destinations::{self, short};
@@ -28,22 +29,27 @@ pub async fn run(
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<()> {
-    let app_dir = app_dir(args)?;
-    let reference = parse_name(&image_name(args.tag.as_deref(), &app_dir))?;
+    let app = AppSource::resolve(args)?;
+    let app_dir = app.path.clone();
+    let tag = args.tag.as_deref().or(app.manifest_name());
+    let reference = parse_name(&image_name(tag, &app_dir))?;
     let destinations = destinations::parse_all(&args.output.outputs, args.output.publish)?;
-    let env = parse_env(&args.env)?;
+    let env = app.env.clone();
     let (os, arch) = parse_platform(&args.platform)?;
     let store = Store::open(settings)?;
     let buildpacks = slipway_buildpacks::all();
     let buildpack_refs: Vec<&dyn Buildpack> = buildpacks.iter().map(AsRef::as_ref).collect();
 
     let step = printer.step(format!("Detecting the app in {}", app_dir.display()));
-    let buildpack = detect(&buildpack_refs, &args.buildpacks, &app_dir)?;
+    if let Some(summary) = app.manifest_summary() {
+        printer.detail(&summary);
+    }
+    let buildpack = detect(&buildpack_refs, &app.buildpacks, &app_dir)?;
     printer.detail(&format!(
         "{} {} (found {})",
         buildpack.id(),
         buildpack.version(),
-        buildpack.looks_for()
+        buildpack.detected(&app_dir)
     ));
     let plan = plan(buildpack, &app_dir, &env, &args.stack)?;
     for note in &plan.notes {
@@ -74,9 +80,10 @@ pub async fn run(
         log: &log,
         tools: stack.tools.as_ref(),
     };
-    let output = buildpack
+    let mut output = buildpack
         .build(&ctx)
         .with_context(|| format!("building {}", app_dir.display()))?;
+    app.apply_manifest(&mut output)?;
     step.done();
 
     let step = printer.step("Exporting");
@@ -260,24 +267,6 @@ fn report_layers(exported: &Exported, printer: &Printer) {
     }
 }
 
-fn app_dir(args: &BuildArgs) -> anyhow::Result<PathBuf> {
-    let dir = args
-        .path_flag
-        .clone()
-        .or_else(|| args.path.clone())
-        .unwrap_or_else(|| PathBuf::from("."));
-    if !dir.exists() {
-        bail!("the app path {} does not exist", dir.display());
-    }
-    if !dir.is_dir() && !dir.is_file() {
-        bail!(
-            "the app path {} is neither a directory nor an artifact file",
-            dir.display()
-        );
-    }
-    dir.canonicalize()
-        .with_context(|| format!("reading {}", dir.display()))
-}
 
 /// `-t`, else the app directory's name in lower case (as `cf push` names apps after theirs).
 fn image_name(tag: Option<&str>, app_path: &Path) -> String {
@@ -323,15 +312,6 @@ fn app_name_source(app_path: &Path) -> std::borrow::Cow<'_, Path> {
     }
 }
 
-fn parse_env(pairs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
-    pairs
-        .iter()
-        .map(|pair| match pair.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => bail!("-e {pair:?} is not KEY=VALUE"),
-        })
-        .collect()
-}
 
 /// The platforms slipway can build for: the launcher in every image is built for the machine
 /// slipway itself runs on, so images are for that architecture (arm64 images come with stacks
@@ -365,15 +345,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn env_pairs_need_a_key() {
-        assert_eq!(
-            parse_env(&["A=b=c".into()]).unwrap(),
-            vec![("A".into(), "b=c".into())]
-        );
-        assert!(parse_env(&["=x".into()]).is_err());
-        assert!(parse_env(&["novalue".into()]).is_err());
-    }
 
     #[test]
     fn platforms() {

@@ -6,6 +6,10 @@ use serde_json::json;
 use slipway_lifecycle::metadata::{BUILD_METADATA_LABEL, BuildMetadata, STACK_ID_LABEL};
 use slipway_oci::Image;
 
+use slipway_buildpacks::java::JVM_MEMORY_LABEL;
+use slipway_launch::jvm_memory::{self, Size};
+
+use crate::app_source::MEMORY_LABEL;
 use crate::cli::InspectArgs;
 use crate::destinations::short;
 use crate::printer::{Printer, size};
@@ -72,6 +76,9 @@ fn human(name: &str, image: &Image, metadata: &BuildMetadata) -> String {
         "Ports:       {}",
         config_field(image, |c| c.exposed_ports().as_ref().map(|p| p.join(", ")))
     );
+    if let Some(memory) = memory_line(&labels) {
+        let _ = writeln!(out, "Memory:      {memory}");
+    }
     out += "\nBuildpacks:\n";
     for buildpack in &metadata.buildpacks {
         let _ = writeln!(out, "  {} {}", buildpack.id, buildpack.version);
@@ -132,5 +139,49 @@ fn as_json(name: &str, image: &Image, metadata: &BuildMetadata) -> serde_json::V
         "config": image.config.config(),
         "layers": layers,
         "size": image.total_size(),
+        "memory": manifest_memory(&image.labels()),
+        "jvm_min_memory": jvm_min_memory(&image.labels()),
     })
+}
+
+/// The memory the app's manifest asks for, in bytes.
+fn manifest_memory(labels: &std::collections::BTreeMap<String, String>) -> Option<u64> {
+    labels.get(MEMORY_LABEL)?.parse().ok()
+}
+
+/// The smallest memory limit the image's JVM starts in, computed as its launcher will compute
+/// it from the classes the buildpack counted and the image's defaults (the container's
+/// `BPL_JVM_*` and `JAVA_TOOL_OPTIONS` may change it at run time).
+fn jvm_min_memory(labels: &std::collections::BTreeMap<String, String>) -> Option<u64> {
+    let label = labels.get(JVM_MEMORY_LABEL)?;
+    let field = |name: &str| {
+        label
+            .split_whitespace()
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+    };
+    let inputs = jvm_memory::JvmMemoryInputs {
+        total_memory: 0,
+        loaded_classes: jvm_memory::loaded_classes(field("classes")?.parse().ok()?),
+        threads: field("threads")?.parse().ok()?,
+        code_cache: jvm_memory::parse_size(field("code-cache")?)?,
+        head_room_percent: 0,
+        user_options: String::new(),
+    };
+    Some(jvm_memory::smallest_limit(&inputs))
+}
+
+/// `256M (manifest.yml); the JVM needs at least 209M`, or whichever half the image has.
+fn memory_line(labels: &std::collections::BTreeMap<String, String>) -> Option<String> {
+    let manifest = manifest_memory(labels).map(|m| format!("{} (manifest.yml)", Size(m)));
+    let jvm = jvm_min_memory(labels).map(|m| {
+        format!(
+            "the JVM needs at least {}",
+            Size(m.div_ceil(1024 * 1024) * 1024 * 1024)
+        )
+    });
+    match (manifest, jvm) {
+        (Some(m), Some(j)) => Some(format!("{m}; {j}")),
+        (Some(only), None) | (None, Some(only)) => Some(only),
+        (None, None) => None,
+    }
 }
