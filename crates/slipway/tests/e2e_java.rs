@@ -301,3 +301,24 @@ fn a_maven_build_that_fails_shows_mavens_output() {
     assert!(out.stderr.contains("hint: fix the errors shown above"));
     assert!(!store_names(&cache()).contains("broken-war"));
 }
+
+#[test]
+#[ignore = "end-to-end: needs the Debian mirror, Maven Central and podman"]
+fn the_spring_boot_jar_runs_exploded_in_256m() {
+    require_tools();
+    let name = "localhost/slipway-e2e/spring-boot:source";
+    let log = build_into_podman(&[example("spring-boot").as_os_str()], name, &[]);
+    assert!(
+        log.contains("the app's release dependencies (30 files)"),
+        "{log}"
+    );
+    let (body, log) = serve(name, "256m");
+    assert_eq!(body, "Hello from slipway on Spring Boot!\n");
+    assert!(log.contains("Started HelloApplication"), "{log}");
+    assert!(heap_of(&log) < 256 * MIB);
+    let inspect = ok(java_slipway().args(["inspect", name]));
+    assert!(
+        inspect.contains("java -cp /workspace org.springframework.boot.loader.launch.JarLauncher"),
+        "{inspect}"
+    );
+}
