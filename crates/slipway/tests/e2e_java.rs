@@ -154,6 +154,17 @@ fn a_limit_too_small_for_the_jvm_fails_at_start_naming_the_limit_that_works() {
         ) && stderr.contains("raise the limit with -m"),
         "{stderr}"
     );
+    // `slipway inspect` computes the same smallest limit before the image ever runs.
+    let needed = stderr
+        .split("it needs at least ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    let inspect = ok(java_slipway().args(["inspect", image]));
+    assert!(
+        inspect.contains(&format!("the JVM needs at least {needed}\n")),
+        "launcher: {needed}\n{inspect}"
+    );
 }
 
 #[test]

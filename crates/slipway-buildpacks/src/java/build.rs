@@ -346,7 +346,7 @@ mod tests {
     fn the_memory_label_counts_tomcat_for_wars() {
         assert_eq!(
             memory_label(AppKind::War, 100),
-            "classes=5520 threads=50 code-cache=64M"
+            "classes=2781 threads=50 code-cache=64M"
         );
         assert_eq!(
             memory_label(AppKind::Jar, 100),
