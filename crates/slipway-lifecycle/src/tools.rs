@@ -64,6 +64,24 @@ pub trait ToolRunner: Sync {
     /// Runs `command` to completion in the app directory.
     fn run(&self, command: &ToolCommand) -> io::Result<Output>;
 
+    /// [`Self::run`], passing each line of output (stdout and stderr, without the newline) to
+    /// `on_line` as it comes, so a long tool's progress shows while it works. By default the
+    /// lines come after it finishes.
+    fn run_with_lines(
+        &self,
+        command: &ToolCommand,
+        on_line: &mut dyn FnMut(&str),
+    ) -> io::Result<Output> {
+        let output = self.run(command)?;
+        for line in String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .chain(String::from_utf8_lossy(&output.stderr).lines())
+        {
+            on_line(line);
+        }
+        Ok(output)
+    }
+
     /// Makes what the buildpack wrote at `host_path` (a file or a tree) writable by the tools,
     /// which may run as another user: a build environment's build user.
     fn hand_over(&self, _host_path: &Path) -> io::Result<()> {

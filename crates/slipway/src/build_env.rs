@@ -52,6 +52,42 @@ pub struct SandboxTools {
 }
 
 impl SandboxTools {
+    /// The sandbox that `command` runs in.
+    fn spec(&self, command: &ToolCommand) -> SandboxSpec {
+        let mut argv = vec![command.program.clone()];
+        argv.extend(command.args.iter().cloned());
+        let mut spec = SandboxSpec::new(&self.rootfs, argv);
+        spec.binds = vec![
+            Bind::read_only(&self.app_dir, APP),
+            Bind::writable(&self.cache_dir, CACHE),
+        ];
+        // Downloads during the build (Go modules, Maven artifacts) go through the host's network,
+        // so they trust what the host trusts: its proxies' and enterprise CAs included.
+        if let Ok(bundle) = slipway_stack::find_host_ca_bundle() {
+            spec.binds.push(Bind::read_only(bundle, HOST_CA_BUNDLE));
+        }
+        let keystore = host_keystore_path(&self.cache_dir);
+        if keystore.is_file() && self.rootfs.join(&JAVA_KEYSTORE[1..]).exists() {
+            spec.binds.push(Bind::read_only(keystore, JAVA_KEYSTORE));
+        }
+        spec.workdir = command.dir.clone().unwrap_or_else(|| APP.into());
+        spec.env.extend([
+            ("HOME".to_string(), "/home/cnb".to_string()),
+            ("GOCACHE".to_string(), format!("{CACHE}/go-build")),
+            ("GOMODCACHE".to_string(), format!("{CACHE}/go-mod")),
+            ("GOTOOLCHAIN".to_string(), "local".to_string()),
+        ]);
+        for key in PASSED_THROUGH {
+            if let Ok(value) = std::env::var(key) {
+                spec.env.push(((*key).to_string(), value));
+            }
+        }
+        spec.env.extend(self.env.iter().cloned());
+        spec.env.extend(command.env.iter().cloned());
+        dedup_env(&mut spec.env);
+        spec
+    }
+
     /// Makes the cache directory, owned by the build user when slipway runs as root (as root
     /// the sandbox drops to uid 1000; rootless, the build user is the caller already).
     pub fn prepare(self) -> io::Result<Self> {
@@ -96,38 +132,30 @@ impl ToolRunner for SandboxTools {
     }
 
     fn run(&self, command: &ToolCommand) -> io::Result<Output> {
-        let mut argv = vec![command.program.clone()];
-        argv.extend(command.args.iter().cloned());
-        let mut spec = SandboxSpec::new(&self.rootfs, argv);
-        spec.binds = vec![
-            Bind::read_only(&self.app_dir, APP),
-            Bind::writable(&self.cache_dir, CACHE),
-        ];
-        // Downloads during the build (Go modules, Maven artifacts) go through the host's network,
-        // so they trust what the host trusts: its proxies' and enterprise CAs included.
-        if let Ok(bundle) = slipway_stack::find_host_ca_bundle() {
-            spec.binds.push(Bind::read_only(bundle, HOST_CA_BUNDLE));
-        }
-        let keystore = host_keystore_path(&self.cache_dir);
-        if keystore.is_file() && self.rootfs.join(&JAVA_KEYSTORE[1..]).exists() {
-            spec.binds.push(Bind::read_only(keystore, JAVA_KEYSTORE));
-        }
-        spec.workdir = command.dir.clone().unwrap_or_else(|| APP.into());
-        spec.env.extend([
-            ("HOME".to_string(), "/home/cnb".to_string()),
-            ("GOCACHE".to_string(), format!("{CACHE}/go-build")),
-            ("GOMODCACHE".to_string(), format!("{CACHE}/go-mod")),
-            ("GOTOOLCHAIN".to_string(), "local".to_string()),
-        ]);
-        for key in PASSED_THROUGH {
-            if let Ok(value) = std::env::var(key) {
-                spec.env.push(((*key).to_string(), value));
-            }
-        }
-        spec.env.extend(self.env.iter().cloned());
-        spec.env.extend(command.env.iter().cloned());
-        dedup_env(&mut spec.env);
-        slipway_sandbox::output(&self.helper, &spec).map_err(io::Error::other)
+        slipway_sandbox::output(&self.helper, &self.spec(command)).map_err(io::Error::other)
+    }
+
+    fn run_with_lines(
+        &self,
+        command: &ToolCommand,
+        on_line: &mut dyn FnMut(&str),
+    ) -> io::Result<Output> {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let status = slipway_sandbox::run(&self.helper, &self.spec(command), |stream, line| {
+            on_line(line);
+            let buffer = match stream {
+                slipway_sandbox::Stream::Stdout => &mut stdout,
+                slipway_sandbox::Stream::Stderr => &mut stderr,
+            };
+            buffer.extend_from_slice(line.as_bytes());
+            buffer.push(b'\n');
+        })
+        .map_err(io::Error::other)?;
+        Ok(Output {
+            status,
+            stdout,
+            stderr,
+        })
     }
 }
 

@@ -15,8 +15,10 @@ use slipway_lifecycle::{BuildContext, BuildpackError, ToolCommand};
 
 use super::ID;
 
-/// Paketo's default arguments, which `BP_MAVEN_BUILD_ARGUMENTS` replaces.
-pub const DEFAULT_BUILD_ARGUMENTS: &str = "-Dmaven.test.skip=true --no-transfer-progress package";
+/// The default arguments, which `BP_MAVEN_BUILD_ARGUMENTS` replaces: Paketo's, but with
+/// Maven's transfer lines on (batch mode prints one line per download, no progress bars), which
+/// the build log sums up as downloads with sizes.
+pub const DEFAULT_BUILD_ARGUMENTS: &str = "-Dmaven.test.skip=true package";
 
 /// Directories of the app that never go to the build: Maven's own output, version control and
 /// editor state.
@@ -56,14 +58,16 @@ pub fn build(ctx: &BuildContext<'_>, app_key: &str) -> Result<MavenOutput, Build
     let command = maven_command(ctx, &host_project, &tool_project);
     let command_line = format!("{} {}", command.program, command.args.join(" "));
     (ctx.log)(&format!("Running {command_line}"));
+    let mut progress = MavenProgress::default();
     let output = ctx
         .tools
-        .run(&command)
+        .run_with_lines(&command, &mut |line| progress.line(line, ctx.log))
         .map_err(|e| BuildpackError::ToolMissing {
             buildpack: ID,
             tool: format!("Maven ({}) in {}", command.program, ctx.tools.describe()),
             hint: format!("{e}; build on a Debian stack, whose Java build environment has Maven"),
         })?;
+    (ctx.log)(&progress.summary());
     if !output.status.success() {
         return Err(BuildpackError::ToolFailed {
             buildpack: ID,
@@ -116,6 +120,60 @@ pub fn env_value(env: &[(String, String)], key: &str) -> Option<String> {
         .rev()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.clone())
+}
+
+/// Maven's output turned into the build log: each plugin goal as it starts, and the downloads
+/// summed up (a cold build fetches hundreds of small files).
+#[derive(Debug, Default)]
+struct MavenProgress {
+    downloads: u64,
+    bytes: f64,
+}
+
+impl MavenProgress {
+    fn line(&mut self, line: &str, log: &(dyn Fn(&str) + Sync)) {
+        if let Some(size) = downloaded_size(line) {
+            self.downloads += 1;
+            self.bytes += size;
+        } else if let Some(goal) = line
+            .strip_prefix("[INFO] --- ")
+            .and_then(|rest| rest.strip_suffix(" ---"))
+        {
+            log(&format!("mvn {goal}"));
+        }
+    }
+
+    fn summary(&self) -> String {
+        if self.downloads == 0 {
+            "Maven found every dependency and plugin in its repository cache".into()
+        } else {
+            #[allow(clippy::cast_precision_loss)]
+            let mib = self.bytes / (1024.0 * 1024.0);
+            format!(
+                "Maven downloaded {} files ({mib:.1} MiB) into its repository cache",
+                self.downloads
+            )
+        }
+    }
+}
+
+/// The size in bytes of a `Downloaded from REPO: URL (12 kB at 340 kB/s)` line.
+fn downloaded_size(line: &str) -> Option<f64> {
+    let rest = line
+        .strip_prefix("[INFO] ")
+        .unwrap_or(line)
+        .strip_prefix("Downloaded from ")?;
+    let (_, size) = rest.rsplit_once(" (")?;
+    let size = size.split(" at ").next()?;
+    let (number, unit) = size.split_once(' ')?;
+    let scale = match unit {
+        "B" => 1.0,
+        "kB" => 1000.0,
+        "MB" => 1_000_000.0,
+        "GB" => 1_000_000_000.0,
+        _ => return None,
+    };
+    Some(number.parse::<f64>().ok()? * scale)
 }
 
 /// What Maven printed, without its download chatter, for the error report.
@@ -221,6 +279,34 @@ mod tests {
         );
         assert!(!to.path().join("pom.xml").exists());
         assert!(to.path().join("target/A.class").exists());
+    }
+
+    #[test]
+    fn downloads_are_summed_and_goals_logged() {
+        let logged = std::sync::Mutex::new(Vec::new());
+        let log = |line: &str| logged.lock().unwrap().push(line.to_string());
+        let mut progress = MavenProgress::default();
+        for line in [
+            "[INFO] Downloading from central: https://repo.example/a.pom",
+            "[INFO] Downloaded from central: https://repo.example/a.pom (2.5 kB at 12 kB/s)",
+            "[INFO] Downloaded from central: https://repo.example/b.jar (1.5 MB at 3.1 MB/s)",
+            "[INFO] --- compiler:3.13.0:compile (default-compile) @ java-war ---",
+            "[INFO] BUILD SUCCESS",
+        ] {
+            progress.line(line, &log);
+        }
+        assert_eq!(
+            *logged.lock().unwrap(),
+            ["mvn compiler:3.13.0:compile (default-compile) @ java-war"]
+        );
+        assert_eq!(
+            progress.summary(),
+            "Maven downloaded 2 files (1.4 MiB) into its repository cache"
+        );
+        assert_eq!(
+            MavenProgress::default().summary(),
+            "Maven found every dependency and plugin in its repository cache"
+        );
     }
 
     #[test]
