@@ -192,7 +192,7 @@ mod tests {
             "java"
         );
         assert_eq!(buildpack_id("go_buildpack"), "go");
-        assert_eq!(buildpack_id("slipway/java"), "slipway/java");
+        assert_eq!(buildpack_id("slipway/java"), "java");
         assert_eq!(buildpack_id("staticfile_buildpack"), "staticfile_buildpack");
     }
 
