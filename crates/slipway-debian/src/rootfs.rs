@@ -121,6 +121,11 @@ impl Default for AppUser {
     }
 }
 
+/// The version of how packages become a root filesystem: part of every cache key made from a
+/// rootfs, so that a change here (a file newly left out, say) is never hidden by a cached layer
+/// made the old way.
+pub const ROOTFS_FORMAT: u32 = 2;
+
 /// What the root filesystem gets beyond the packages' own files.
 #[derive(Debug, Clone, Default)]
 pub struct RootfsOptions {

@@ -299,8 +299,9 @@ impl DebianSource {
         let packages = set_packages(lockfile, set)?;
         let mut hasher = Sha256::new();
         hasher.update(format!(
-            "slipway {} build environment\n",
-            env!("CARGO_PKG_VERSION")
+            "slipway {} rootfs {} build environment {set}\n",
+            env!("CARGO_PKG_VERSION"),
+            slipway_debian::rootfs::ROOTFS_FORMAT,
         ));
         for package in &packages {
             hasher.update(format!("{} {}\n", package.name, package.sha256));
@@ -489,8 +490,9 @@ fn layer_key(
 ) -> Result<String, DebianStackError> {
     let mut hasher = Sha256::new();
     hasher.update(format!(
-        "slipway {} {} {}\n",
+        "slipway {} rootfs {} {} {}\n",
         env!("CARGO_PKG_VERSION"),
+        slipway_debian::rootfs::ROOTFS_FORMAT,
         stack.name,
         flavor.name
     ));

@@ -89,7 +89,8 @@ pub fn instance_layer() -> LayerBuilder {
             &format!("{conf}/Catalina/localhost/ROOT.xml"),
             0o644,
             root_context(),
-        );
+        )
+        .file(JVM_ARGS_FILE, 0o644, jvm_args());
     for name in ["web.xml", "catalina.properties", "context.xml"] {
         layer.symlink(&format!("{conf}/{name}"), &format!("{DEFAULT_CONF}/{name}"));
     }
@@ -100,11 +101,22 @@ pub fn instance_layer() -> LayerBuilder {
     layer
 }
 
-/// The command that starts Tomcat on the instance, as `catalina.sh run` would (its module
-/// openings for Java 9 and later included), with no shell.
+/// The JVM argument file (`java @FILE`) holding Tomcat's start options: the process command
+/// stays one short line in the image's labels and in `slipway inspect`, and the options live
+/// with the instance they configure.
+pub const JVM_ARGS_FILE: &str = "/layers/slipway_java/tomcat/conf/jvm.args";
+
+/// The command that starts Tomcat on the instance, with no shell: `java @ARGS`.
 #[must_use]
 pub fn command() -> Vec<String> {
-    let mut command = vec!["java".to_string()];
+    vec!["java".to_string(), format!("@{JVM_ARGS_FILE}")]
+}
+
+/// Tomcat's start options, as `catalina.sh run` passes them (its module openings for Java 9 and
+/// later included), one per line as a JVM argument file takes them.
+#[must_use]
+pub fn jvm_args() -> String {
+    let mut command: Vec<String> = Vec::new();
     command.extend(
         [
             "--add-opens=java.base/java.lang=ALL-UNNAMED",
@@ -131,7 +143,9 @@ pub fn command() -> Vec<String> {
         "org.apache.catalina.startup.Bootstrap".to_string(),
         "start".to_string(),
     ]);
-    command
+    let mut text = command.join("\n");
+    text.push('\n');
+    text
 }
 
 #[cfg(test)]
@@ -158,10 +172,10 @@ mod tests {
         ));
         assert!(entries.contains(&"layers/slipway_java/tomcat/work/".into()));
         assert!(SERVER_XML.contains("port=\"${PORT}\""));
-        assert!(
-            command()
-                .iter()
-                .any(|a| a.ends_with("EnvironmentPropertySource"))
-        );
+        assert_eq!(command(), ["java", "@/layers/slipway_java/tomcat/conf/jvm.args"]);
+        assert!(entries.contains(&"layers/slipway_java/tomcat/conf/jvm.args".into()));
+        let args = jvm_args();
+        assert!(args.contains("\n-Dorg.apache.tomcat.util.digester.PROPERTY_SOURCE=org.apache.tomcat.util.digester.EnvironmentPropertySource\n"));
+        assert!(args.ends_with("org.apache.catalina.startup.Bootstrap\nstart\n"));
     }
 }

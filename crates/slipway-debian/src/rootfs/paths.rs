@@ -120,9 +120,17 @@ pub(crate) const DROPPED_TREES: [&str; 4] = [
 /// Message catalogues: only translated messages need them.
 pub(crate) const LOCALE_TREE: &str = "usr/share/locale";
 
+/// The class-data archive a JVM maps only when compressed object pointers are off, that is with
+/// a heap over 32 GB: 15 MB that no container-sized JVM reads (a larger one just starts without
+/// class-data sharing). `classes.jsa`, the one every other JVM maps, stays.
+const JVM_NOCOOPS_ARCHIVE: &str = "/lib/server/classes_nocoops.jsa";
+
 /// Whether a path (already placed) stays out of the image. Under `usr/share/doc` only each
 /// package's directory and its `copyright` file stay: the licences an SBOM reports.
 pub(crate) fn dropped(path: &str, keep_locales: bool) -> bool {
+    if path.starts_with("usr/lib/jvm/") && path.ends_with(JVM_NOCOOPS_ARCHIVE) {
+        return true;
+    }
     let under = |tree: &str| {
         path == tree
             || path
@@ -144,6 +152,15 @@ pub(crate) fn dropped(path: &str, keep_locales: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jvms_keep_their_class_data_archive_but_not_the_one_for_huge_heaps() {
+        let jvm = "usr/lib/jvm/java-21-openjdk-amd64/lib/server";
+        assert!(dropped(&format!("{jvm}/classes_nocoops.jsa"), false));
+        assert!(!dropped(&format!("{jvm}/classes.jsa"), false));
+        assert!(!dropped(&format!("{jvm}/libjvm.so"), false));
+        assert!(!dropped("opt/app/lib/server/classes_nocoops.jsa", false));
+    }
 
     #[test]
     fn merges_usr_and_run() {
