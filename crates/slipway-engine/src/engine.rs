@@ -20,6 +20,7 @@ pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct Engine {
     pub(crate) docker: Docker,
     pub(crate) host: String,
+    pub(crate) identity: EngineVersion,
 }
 
 /// Which engine answered, for messages such as "loaded into Podman 4.3.1".
@@ -93,8 +94,14 @@ impl Engine {
                 }
             }
         })?;
+        let docker = docker.with_timeout(REQUEST_TIMEOUT);
+        let answer = docker.version().await.map_err(|source| EngineError::Api {
+            action: format!("asking the engine at {host} for its version"),
+            source,
+        })?;
         Ok(Engine {
-            docker: docker.with_timeout(REQUEST_TIMEOUT),
+            docker,
+            identity: describe(&answer),
             host,
         })
     }
@@ -103,6 +110,34 @@ impl Engine {
     #[must_use]
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// An engine called `host` that claims to be Podman 4.3.1, for tests of what uses one: its
+    /// client points at a closed port and connects only when used.
+    #[cfg(test)]
+    pub(crate) fn unconnected(host: &str) -> Engine {
+        let docker = Docker::connect_with_http(
+            "http://127.0.0.1:9",
+            CONNECT_TIMEOUT_SECS,
+            API_DEFAULT_VERSION,
+        )
+        .expect("a client; it connects only when used");
+        Engine {
+            docker,
+            host: host.to_owned(),
+            identity: EngineVersion {
+                name: "Podman".into(),
+                version: "4.3.1".into(),
+                api_version: "1.41".into(),
+            },
+        }
+    }
+
+    /// Which engine answered when this connection was made, so that messages such as "running in
+    /// Podman 4.3.1" need no further request.
+    #[must_use]
+    pub fn identity(&self) -> &EngineVersion {
+        &self.identity
     }
 
     /// The bollard client, for the API calls this crate does not wrap (creating and starting

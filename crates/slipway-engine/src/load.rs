@@ -7,6 +7,7 @@
 //! name, so that "loaded" means the engine can run it.
 
 use std::io::{self, BufWriter, Seek, Write};
+use std::path::Path;
 use std::time::Duration;
 
 use bollard::body_try_stream;
@@ -61,21 +62,9 @@ impl Engine {
             .first()
             .cloned()
             .unwrap_or_else(|| image.digest.to_string());
-        let action = format!("loading {shown} into the engine");
-        let docker = self.docker.clone().with_timeout(LOAD_TIMEOUT);
-        let options = ImportImageOptionsBuilder::default().quiet(true).build();
-        let mut answers = docker.import_image(options, body_try_stream(chunks(archive)), None);
-        let mut messages = Vec::new();
-        while let Some(answer) = answers.next().await {
-            let info = answer.map_err(|e| self.error(&action, e))?;
-            messages.extend(
-                info.stream
-                    .iter()
-                    .chain(&info.status)
-                    .map(|m| m.trim().to_owned())
-                    .filter(|m| !m.is_empty()),
-            );
-        }
+        let messages = self
+            .import(archive, &format!("loading {shown} into the engine"))
+            .await?;
         let name = tags
             .first()
             .cloned()
@@ -91,6 +80,47 @@ impl Engine {
             names: inspect.repo_tags.unwrap_or_default(),
             messages,
         })
+    }
+
+    /// Loads the docker-archive at `path` (as `docker save` or `podman save` write it, or
+    /// [`write_docker_archive`]) into the engine, under the names its `manifest.json` gives: for
+    /// archives written earlier or by other tools, where [`Engine::load_image`] needs the image
+    /// itself.
+    pub async fn load_archive(&self, path: &Path) -> Result<(), EngineError> {
+        let archive = std::fs::File::open(path).map_err(|source| EngineError::ReadArchive {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.import(
+            archive,
+            &format!("loading {} into the engine", path.display()),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Streams the docker-archive `archive` to `POST /images/load` and reads the engine's answer to
+    /// the end (an error can arrive in the middle of it); what the engine said, line by line.
+    async fn import(
+        &self,
+        archive: std::fs::File,
+        action: &str,
+    ) -> Result<Vec<String>, EngineError> {
+        let docker = self.docker.clone().with_timeout(LOAD_TIMEOUT);
+        let options = ImportImageOptionsBuilder::default().quiet(true).build();
+        let mut answers = docker.import_image(options, body_try_stream(chunks(archive)), None);
+        let mut messages = Vec::new();
+        while let Some(answer) = answers.next().await {
+            let info = answer.map_err(|e| self.error(action, e))?;
+            messages.extend(
+                info.stream
+                    .iter()
+                    .chain(&info.status)
+                    .map(|m| m.trim().to_owned())
+                    .filter(|m| !m.is_empty()),
+            );
+        }
+        Ok(messages)
     }
 
     /// Whether the engine has an image by this name (or id).

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use oci_spec::image::{Descriptor, ImageIndex, ImageIndexBuilder, MediaType};
 
@@ -57,6 +58,15 @@ pub enum LayoutError {
     /// The image's manifest or config is invalid.
     #[error("reading image {0}")]
     Image(Digest, #[source] ImageError),
+    /// An image was to be named while a blob it uses is not in the layout: a `cache prune` or
+    /// `rm` running meanwhile deleted a blob the build had found there (see [`gc`]).
+    #[error("blob {digest} of the image is no longer in {layout} (removed meanwhile?)")]
+    MissingBlob {
+        /// The layout.
+        layout: PathBuf,
+        /// The blob the image uses.
+        digest: Digest,
+    },
 }
 
 /// One image in a layout's index.
@@ -132,11 +142,13 @@ impl OciLayout {
         self.blob_dir().join(digest.digest())
     }
 
-    /// Stores `bytes` as a blob (atomically; nothing if it is already there) and returns its digest.
+    /// Stores `bytes` as a blob (atomically) and returns its digest. A blob already there is not
+    /// written again, but its mtime is set to now: it is about to be used, and a garbage
+    /// collection keeps recent blobs (see [`gc`]).
     pub fn write_blob(&self, bytes: &[u8]) -> Result<Digest, LayoutError> {
         let digest = sha256_digest(bytes);
         let path = self.blob_path(&digest);
-        if !path.exists() {
+        if !touch(&path) {
             atomic_write(&path, bytes)?;
         }
         Ok(digest)
@@ -144,26 +156,40 @@ impl OciLayout {
 
     /// Writes an image's config and manifest blobs (its layers must already be there) and names it
     /// in the index with `annotations`; an entry with the same ref name is replaced.
+    ///
+    /// All under the index lock, which a garbage collection holds too: either the collection ran
+    /// first, and a layer it deleted is reported as [`LayoutError::MissingBlob`], or the entry is
+    /// written first and the collection sees the image. Rewriting the manifest blob sets its mtime,
+    /// which is when the image was last built or tagged: what `cache prune` calls its last use.
     pub fn put_image(
         &self,
         image: &Image,
         annotations: &BTreeMap<String, String>,
     ) -> Result<(), LayoutError> {
+        let _lock = self.lock_index()?;
         self.write_blob(&image.config_bytes)?;
         self.write_blob(&image.manifest_bytes)?;
+        if let Some(missing) = image
+            .manifest
+            .layers()
+            .iter()
+            .find(|layer| !self.blob_path(layer.digest()).is_file())
+        {
+            return Err(LayoutError::MissingBlob {
+                layout: self.root.clone(),
+                digest: missing.digest().clone(),
+            });
+        }
         let mut descriptor = image.manifest_descriptor();
         if !annotations.is_empty() {
             descriptor.set_annotations(Some(annotations.clone().into_iter().collect()));
         }
         let name = annotations.get(REF_NAME).cloned();
-        self.update_index(|entries| {
-            entries.retain(|e| name.is_none() || e.name != name);
-            entries.retain(|e| !(e.name.is_none() && e.descriptor.digest() == descriptor.digest()));
-            entries.push(IndexEntry {
-                descriptor: descriptor.clone(),
-                name: name.clone(),
-            });
-        })
+        let mut entries = self.entries()?;
+        entries.retain(|e| name.is_none() || e.name != name);
+        entries.retain(|e| !(e.name.is_none() && e.descriptor.digest() == descriptor.digest()));
+        entries.push(IndexEntry { descriptor, name });
+        self.write_index(&entries)
     }
 
     /// Removes the entry named `name`; whether there was one. Blobs stay until a prune.
@@ -341,8 +367,23 @@ impl BlobSource for OciLayout {
         self.read_verified(digest).map_err(io::Error::other)
     }
 
+    /// Whether the blob is here; if so its mtime is set to now. Asking is how a writer decides to
+    /// reuse a blob instead of writing it (a cached run image layer, an already compressed
+    /// layer), so asking counts as writing for a garbage collection's grace period (see [`gc`]).
     fn has_blob(&self, digest: &Digest) -> bool {
-        self.blob_path(digest).is_file()
+        touch(&self.blob_path(digest))
+    }
+}
+
+/// Sets the mtime of the file at `path` to now; whether it is a file. A layout that cannot be
+/// written (another user's) still answers: the time is only a hint to garbage collection.
+fn touch(path: &Path) -> bool {
+    match File::open(path) {
+        Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => {
+            let _ = file.set_modified(SystemTime::now());
+            true
+        }
+        _ => false,
     }
 }
 
@@ -363,6 +404,10 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), LayoutError> {
     })?;
     Ok(())
 }
+
+#[path = "gc.rs"]
+pub mod gc;
+pub use gc::{BlobFile, Collection, Garbage, GcError, NamedImage, ORPHAN_GRACE};
 
 #[cfg(test)]
 #[path = "layout_tests.rs"]

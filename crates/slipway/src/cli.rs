@@ -58,8 +58,16 @@ impl GlobalArgs {
 pub enum Command {
     /// Build an app into an image (written to the local store, and to each -o).
     Build(BuildArgs),
+    /// Run an image (or build an app directory, then run it) in Podman or Docker, with its port
+    /// published and its logs streamed.
+    Run(RunArgs),
     /// List the images in the local store.
     Images,
+    /// Remove images from the local store (their layers go when no other image uses them).
+    Rm(RmArgs),
+    /// The local store and caches.
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Copy an image from the local store to other places.
     Export(ExportArgs),
     /// Push an image from the local store to its registry.
@@ -73,6 +81,63 @@ pub enum Command {
     Stack(StackCommand),
     /// Print slipway's version and the embedded launcher's size.
     Version,
+}
+
+/// `slipway run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// An image in the local store (or one the engine can pull), or an app directory to build
+    /// first.
+    #[arg(value_name = "IMAGE|PATH")]
+    pub target: String,
+    /// Publish the app's port on this host port (`PORT` or `HOST:PORT`) [default: a free port].
+    #[arg(short = 'p', long = "port", value_name = "[HOST:]PORT")]
+    pub port: Option<String>,
+    /// The container's memory limit, e.g. 256m or 1g (the JVM sizes itself to it) [default: the
+    /// app's manifest.yml memory, else none].
+    #[arg(short = 'm', long = "memory", value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Environment for the app.
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// The process type to run [default: the image's default, web].
+    #[arg(long = "process", value_name = "TYPE")]
+    pub process: Option<String>,
+    /// Rebuild when the app's files change and replace the running container (PATH only).
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    /// The stack to build on (when given a PATH).
+    #[arg(long, env = "SLIPWAY_STACK", default_value = slipway_stack::DEFAULT_STACK)]
+    pub stack: String,
+    /// Build environment variables (when given a PATH), as `slipway build -e` takes them.
+    #[arg(long = "build-env", value_name = "KEY=VALUE")]
+    pub build_env: Vec<String>,
+}
+
+/// `slipway rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// The images to remove (names as `slipway images` lists them).
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+/// `slipway cache ...`.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Remove what is not needed, oldest first, until the local store and caches fit a size.
+    Prune(CachePruneArgs),
+}
+
+/// `slipway cache prune`.
+#[derive(Debug, Args)]
+pub struct CachePruneArgs {
+    /// The size to fit in, e.g. 2G or 500M [default: 5G].
+    #[arg(long = "max-size", value_name = "SIZE", default_value = "5G")]
+    pub max_size: String,
+    /// Say what would be removed, and remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `slipway build`.

@@ -59,6 +59,9 @@ fn static_hint(cause: &(dyn std::error::Error + 'static)) -> Option<&'static str
                 | BuildpackError::Io { .. } => return None,
             });
         }
+        if cause.is::<crate::commands::UnknownEngine>() {
+            return Some(crate::commands::UNKNOWN_ENGINE_HINT);
+        }
         if cause.is::<UnknownDestination>() {
             return Some(DESTINATION_HINT);
         }

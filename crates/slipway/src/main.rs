@@ -13,6 +13,7 @@ mod errors;
 mod printer;
 mod settings;
 mod store;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,11 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli, &printer)) {
         Ok(()) => ExitCode::SUCCESS,
+        // `slipway run`: the app's exit status is slipway's, and the app said why itself.
+        Err(err) if err.is::<commands::AppExited>() => {
+            let status = err.downcast_ref::<commands::AppExited>().map_or(1, |e| e.0);
+            ExitCode::from(u8::try_from(status).unwrap_or(1))
+        }
         Err(err) => errors::report(&err, &printer),
     }
 }

@@ -101,6 +101,16 @@ impl Printer {
         }
     }
 
+    /// A line of a running app's log (`slipway run`): `text` on stdout for a person (with
+    /// `--quiet` too: the app's output is what is asked for), `event` with `--json`.
+    pub fn app_line(&self, text: &str, event: &Value) {
+        self.replace_spinner(None);
+        match self.mode {
+            OutputMode::Json => emit(event),
+            OutputMode::Human | OutputMode::Quiet => write_stdout(text),
+        }
+    }
+
     /// The command's result: `human` for a person, `quiet` with `--quiet`, `json` with `--json`.
     pub fn result(&self, human: &str, quiet: &str, json: &Value) {
         self.replace_spinner(None);

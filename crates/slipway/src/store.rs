@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use oci_client::Reference;
-use slipway_oci::layout::REF_NAME;
+use slipway_oci::layout::{IndexEntry, REF_NAME};
 use slipway_oci::{Image, OciLayout};
 
 use crate::settings::Settings;
@@ -58,7 +58,9 @@ impl Store {
         Ok(Store { layout })
     }
 
-    /// Names `image` in the store as `reference`.
+    /// Names `image` in the store as `reference`. This also sets its manifest blob's mtime to
+    /// now, so that an unchanged app built again counts as used for `slipway cache prune`, which
+    /// removes the images least recently built or tagged first.
     pub fn tag(&self, image: &Image, reference: &Reference) -> anyhow::Result<()> {
         let annotations = BTreeMap::from([(REF_NAME.to_string(), reference.whole())]);
         self.layout
@@ -66,27 +68,44 @@ impl Store {
             .context("naming the image in the local store")
     }
 
+    /// The name the store keeps the image `name` (any form Docker accepts, or a digest prefix)
+    /// under, and how it is shown; [`NotInStore`] when it has none.
+    pub fn stored_name(&self, name: &str) -> anyhow::Result<(String, String)> {
+        let entries = self.layout.entries().context("reading the local store")?;
+        let (reference, entry) = find(&entries, name)?;
+        let stored = entry.name.clone().unwrap_or_else(|| reference.whole());
+        let shown = parse_name(&stored).map_or_else(|_| stored.clone(), |r| display_name(&r));
+        Ok((stored, shown))
+    }
+
     /// The image named `name` (any form Docker accepts), or whose digest starts with `name`.
     pub fn resolve(&self, name: &str) -> anyhow::Result<(Reference, Image)> {
         let entries = self.layout.entries().context("reading the local store")?;
-        let by_digest = entries.iter().find(|e| {
-            let digest = e.descriptor.digest().to_string();
-            name.len() >= 12
-                && (digest == name || digest.trim_start_matches("sha256:").starts_with(name))
-        });
-        let reference = match by_digest.and_then(|e| e.name.clone()) {
-            Some(stored) => parse_name(&stored)?,
-            None => parse_name(name)?,
-        };
-        let entry = entries
-            .iter()
-            .find(|e| e.name.as_deref() == Some(reference.whole().as_str()))
-            .or(by_digest)
-            .ok_or_else(|| NotInStore(display_name(&reference)))?;
+        let (reference, entry) = find(&entries, name)?;
         let image = self
             .layout
             .load_image(entry.descriptor.digest())
             .context("reading the image from the local store")?;
         Ok((reference, image))
     }
+}
+
+/// The entry named `name` (any form Docker accepts), or whose digest starts with `name` (12 hex
+/// digits at least), and its reference.
+fn find<'a>(entries: &'a [IndexEntry], name: &str) -> anyhow::Result<(Reference, &'a IndexEntry)> {
+    let by_digest = entries.iter().find(|e| {
+        let digest = e.descriptor.digest().to_string();
+        name.len() >= 12
+            && (digest == name || digest.trim_start_matches("sha256:").starts_with(name))
+    });
+    let reference = match by_digest.and_then(|e| e.name.clone()) {
+        Some(stored) => parse_name(&stored)?,
+        None => parse_name(name)?,
+    };
+    let entry = entries
+        .iter()
+        .find(|e| e.name.as_deref() == Some(reference.whole().as_str()))
+        .or(by_digest)
+        .ok_or_else(|| NotInStore(display_name(&reference)))?;
+    Ok((reference, entry))
 }

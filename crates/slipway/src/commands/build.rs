@@ -29,11 +29,51 @@ pub async fn run(
     settings: &Settings,
     printer: &Printer,
 ) -> anyhow::Result<()> {
+    let destinations = destinations::parse_all(&args.output.outputs, args.output.publish)?;
+    let built = build(args, global, settings, printer).await?;
+    let written = destinations::write_all(
+        &destinations,
+        &built.image,
+        &built.reference,
+        &built.store,
+        printer,
+    )
+    .await?;
+    let name = display_name(&built.reference);
+    let digest = built.image.digest.to_string();
+    let bytes = built.image.total_size();
+    printer.result(
+        &format!("Successfully built {name}\n  digest: {digest}\n  size:   {}", size(bytes)),
+        &digest,
+        &json!({"image": name, "digest": digest, "size": bytes, "outputs": written}),
+    );
+    Ok(())
+}
+
+/// An image `build` made and tagged in the local store.
+pub struct Built {
+    /// Its name in the store.
+    pub reference: oci_client::Reference,
+    /// The image.
+    pub image: slipway_oci::Image,
+    /// The store it is in.
+    pub store: Store,
+    /// The memory the app's manifest.yml asks for.
+    pub manifest_memory: Option<u64>,
+}
+
+/// Detects, builds and exports the app `args` name into the local store (what `slipway build`
+/// and `slipway run PATH` share).
+pub async fn build(
+    args: &BuildArgs,
+    global: &GlobalArgs,
+    settings: &Settings,
+    printer: &Printer,
+) -> anyhow::Result<Built> {
     let app = AppSource::resolve(args)?;
     let app_dir = app.path.clone();
     let tag = args.tag.as_deref().or(app.manifest_name());
     let reference = parse_name(&image_name(tag, &app_dir))?;
-    let destinations = destinations::parse_all(&args.output.outputs, args.output.publish)?;
     let env = app.env.clone();
     let (os, arch) = parse_platform(&args.platform)?;
     let store = Store::open(settings)?;
@@ -104,18 +144,12 @@ pub async fn run(
     report_layers(&exported, printer);
     store.tag(&exported.image, &reference)?;
     step.done();
-
-    let written =
-        destinations::write_all(&destinations, &exported.image, &reference, &store, printer)
-            .await?;
-    let name = display_name(&reference);
-    let digest = exported.image.digest.to_string();
-    printer.result(
-        &format!("Successfully built {name}\n  digest: {digest}\n  size:   {}", size(exported.image.total_size())),
-        &digest,
-        &json!({"image": name, "digest": digest, "size": exported.image.total_size(), "outputs": written}),
-    );
-    Ok(())
+    Ok(Built {
+        reference,
+        image: exported.image,
+        store,
+        manifest_memory: app.manifest.as_ref().and_then(|(_, m)| m.memory),
+    })
 }
 
 /// The run image and where the tools run, for the stack `args` names.

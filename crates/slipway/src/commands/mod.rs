@@ -1,15 +1,20 @@
 //! One module per command; [`run`] dispatches.
 
 mod build;
+mod cache;
 mod export;
 mod images;
 mod inspect;
 mod push;
+mod rm;
+mod run;
 mod sbom;
 mod stack;
 mod version;
 
-use crate::cli::{Cli, Command, StackCommand};
+pub use run::{AppExited, UNKNOWN_ENGINE_HINT, UnknownEngine};
+
+use crate::cli::{CacheCommand, Cli, Command, StackCommand};
 use crate::printer::Printer;
 use crate::settings::Settings;
 
@@ -18,7 +23,10 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     let settings = Settings::resolve(&cli.global)?;
     match cli.command {
         Command::Build(args) => build::run(&args, &cli.global, &settings, printer).await,
+        Command::Run(args) => run::run(&args, &cli.global, &settings, printer).await,
         Command::Images => images::run(&settings, printer),
+        Command::Rm(args) => rm::run(&args, &settings, printer),
+        Command::Cache(CacheCommand::Prune(args)) => cache::prune(&args, &settings, printer),
         Command::Export(args) => export::run(&args, &settings, printer).await,
         Command::Push(args) => push::run(&args, &settings, printer).await,
         Command::Inspect(args) => inspect::run(&args, &settings, printer),

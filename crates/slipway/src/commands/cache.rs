@@ -1,0 +1,548 @@
+//! `slipway cache prune`: keep the local store and caches within a size.
+//!
+//! Everything under the cache directory is measured (and the Debian cache, when
+//! `SLIPWAY_DEBIAN_CACHE` puts it elsewhere). What is never needed again always goes: store blobs
+//! no image uses, build environments that are not the newest for their stack and set of packages,
+//! temporary files crashes left (over an hour old) and package resolutions over a day old, which
+//! are never read again. Then, while still over the size, in this order:
+//!
+//! 1. store images, least recently built or tagged first (their manifest blob's mtime, which
+//!    `Store::tag` sets), with the blobs no other image uses;
+//! 2. the newest build environments, oldest first: unpacking one again from cached `.deb`s takes
+//!    seconds and no network, so they go before what must be downloaded again;
+//! 3. Debian `.deb`s, least recently downloaded first (their mtime: atime is unreliable), with
+//!    `Packages` indexes and `InRelease` files over a day old (those of the last day stay);
+//! 4. whole buildpack caches (Go build and module caches, Maven repositories), least recently
+//!    modified first.
+//!
+//! Images, build environments and buildpack caches used in the last
+//! [`ORPHAN_GRACE`] stay, as a build running now may be using them; so do blobs written then (see
+//! [`slipway_oci::layout::gc`]). The run image layer cache (`stack-layers/`) is left alone: it
+//! checks that its blobs are still in the store before using them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use serde_json::{Value, json};
+use slipway_debian::archive::DEFAULT_MAX_AGE;
+use slipway_oci::layout::{Collection, ORPHAN_GRACE};
+
+use crate::cli::CachePruneArgs;
+use crate::printer::{Printer, size};
+use crate::settings::Settings;
+use crate::store::{Store, display_name, parse_name};
+
+/// How old a temporary file must be before it counts as left by a crash.
+const TEMP_MAX_AGE: Duration = Duration::from_secs(60 * 60);
+
+/// Something prune removes (or would, with `--dry-run`): one line for a person, one object in
+/// `--json`.
+struct Removal {
+    kind: &'static str,
+    what: String,
+    bytes: u64,
+    /// Files and directories to delete; the store's removals are its collection's.
+    paths: Vec<PathBuf>,
+    json: Value,
+}
+
+/// A file or directory that may go when over the size.
+struct Candidate {
+    path: PathBuf,
+    what: String,
+    bytes: u64,
+    modified: SystemTime,
+}
+
+/// Runs `slipway cache prune`.
+pub fn prune(args: &CachePruneArgs, settings: &Settings, printer: &Printer) -> anyhow::Result<()> {
+    let budget = parse_max_size(&args.max_size).with_context(|| {
+        format!(
+            "--max-size {:?} is not a size: give a whole number with K, M, G or T (binary \
+             units), like 5G or 500M",
+            args.max_size
+        )
+    })?;
+    let roots = roots(settings);
+    let before = roots.iter().map(|r| walk(r).0).sum();
+    let now = SystemTime::now();
+    let scan = Scan::of(settings, now);
+    let mut plan = Plan {
+        budget,
+        left: before,
+        now,
+        removals: Vec::new(),
+    };
+    let store = Store::open(settings)?;
+    let mut collection = store.layout.collect().context("reading the local store")?;
+    plan.never_needed(&mut collection, scan.temp, scan.old_environments)?;
+    plan.least_recent_images(&mut collection)?;
+    if args.dry_run {
+        drop(collection);
+    } else {
+        collection
+            .commit()
+            .context("removing images and blobs from the local store")?;
+    }
+    for environment in plan.least_recent(scan.environments) {
+        plan.push(single("build-environment", environment));
+    }
+    let debian = plan.least_recent(scan.debian);
+    let what = "files of the Debian cache: .debs, old indexes";
+    if let Some(debian) = grouped("debian", what, debian) {
+        plan.push(debian);
+    }
+    for cache in plan.least_recent(scan.buildpacks) {
+        plan.push(single("buildpack-cache", cache));
+    }
+    let after = if args.dry_run {
+        plan.left
+    } else {
+        for path in plan.removals.iter().flat_map(|r| &r.paths) {
+            remove_path(path).with_context(|| format!("removing {}", path.display()))?;
+        }
+        roots.iter().map(|r| walk(r).0).sum()
+    };
+    report(printer, settings, &plan, (before, after), args.dry_run);
+    Ok(())
+}
+
+/// What prune removes, and how many bytes would be left after it.
+struct Plan {
+    budget: u64,
+    left: u64,
+    now: SystemTime,
+    removals: Vec<Removal>,
+}
+
+impl Plan {
+    fn push(&mut self, removal: Removal) {
+        self.left = self.left.saturating_sub(removal.bytes);
+        self.removals.push(removal);
+    }
+
+    /// What always goes: unused store blobs, temporary files, old build environments.
+    fn never_needed(
+        &mut self,
+        collection: &mut Collection<'_>,
+        temp: Vec<Candidate>,
+        old_environments: Vec<Candidate>,
+    ) -> anyhow::Result<()> {
+        let garbage = collection.garbage().context("reading the local store")?;
+        if !garbage.unused.is_empty() {
+            self.push(Removal {
+                kind: "unused-blobs",
+                what: format!("store blobs no image uses ({})", garbage.unused.len()),
+                bytes: garbage.bytes(),
+                paths: vec![],
+                json: json!({"count": garbage.unused.len()}),
+            });
+        }
+        if let Some(temp) = grouped("temporary", "temporary or expired files", temp) {
+            self.push(temp);
+        }
+        for environment in old_environments {
+            self.push(single("old-build-environment", environment));
+        }
+        Ok(())
+    }
+
+    /// Removes images from `collection`, least recently built or tagged first, while over the
+    /// budget; those tagged within [`ORPHAN_GRACE`] stay.
+    fn least_recent_images(&mut self, collection: &mut Collection<'_>) -> anyhow::Result<()> {
+        let mut images = collection.images();
+        images.sort_by_key(|i| i.last_tagged);
+        let mut freed = collection.garbage()?.bytes();
+        for image in images {
+            let age = self.now.duration_since(image.last_tagged);
+            let age = age.unwrap_or_default();
+            if self.left <= self.budget || age < ORPHAN_GRACE {
+                break;
+            }
+            collection.remove(&image.name);
+            let total = collection.garbage()?.bytes();
+            let shown = parse_name(&image.name).map_or(image.name.clone(), |r| display_name(&r));
+            self.push(Removal {
+                kind: "image",
+                what: format!("image {shown}, last built {} ago", ago(age)),
+                bytes: total.saturating_sub(freed),
+                paths: vec![],
+                json: json!({"image": shown, "digest": image.digest.to_string()}),
+            });
+            freed = total;
+        }
+        Ok(())
+    }
+
+    /// The candidates, least recently used first, whose removal brings what is left down to the
+    /// budget (not yet pushed).
+    fn least_recent(&self, mut tier: Vec<Candidate>) -> Vec<Candidate> {
+        tier.sort_by_key(|c| c.modified);
+        let mut left = self.left;
+        let mut taken = Vec::new();
+        for candidate in tier {
+            if left <= self.budget {
+                break;
+            }
+            left = left.saturating_sub(candidate.bytes);
+            taken.push(candidate);
+        }
+        taken
+    }
+}
+
+fn single(kind: &'static str, candidate: Candidate) -> Removal {
+    Removal {
+        kind,
+        json: json!({"path": candidate.path}),
+        what: candidate.what,
+        bytes: candidate.bytes,
+        paths: vec![candidate.path],
+    }
+}
+
+/// One removal for many small files (their count follows `what`).
+fn grouped(kind: &'static str, what: &str, files: Vec<Candidate>) -> Option<Removal> {
+    (!files.is_empty()).then(|| Removal {
+        kind,
+        what: format!("{what} ({})", files.len()),
+        bytes: files.iter().map(|c| c.bytes).sum(),
+        json: json!({"count": files.len()}),
+        paths: files.into_iter().map(|c| c.path).collect(),
+    })
+}
+
+/// The plan, and the sizes before and after.
+fn report(
+    printer: &Printer,
+    settings: &Settings,
+    plan: &Plan,
+    (before, after): (u64, u64),
+    dry_run: bool,
+) {
+    let verb = if dry_run {
+        "Would remove from"
+    } else {
+        "Removed from"
+    };
+    let mut text = format!(
+        "{verb} {} ({}, max size {}):",
+        settings.cache_dir.display(),
+        size(before),
+        size(plan.budget)
+    );
+    for removal in &plan.removals {
+        let _ = write!(text, "\n{:>12}  {}", size(removal.bytes), removal.what);
+    }
+    if plan.removals.is_empty() {
+        text.push_str("\n  nothing");
+    }
+    let outcome = if dry_run {
+        "dry run: nothing removed".to_string()
+    } else {
+        format!("freed {}", size(before.saturating_sub(after)))
+    };
+    let _ = write!(text, "\n{} -> {} ({outcome})", size(before), size(after));
+    if after > plan.budget {
+        let _ = write!(
+            text,
+            "\nstill over the max size: the rest is in use (images built in the last {} \
+             minutes, the last day's Debian indexes, the store's index)",
+            ORPHAN_GRACE.as_secs() / 60
+        );
+    }
+    let quiet: Vec<&str> = plan.removals.iter().map(|r| r.what.as_str()).collect();
+    let removed: Vec<Value> = plan
+        .removals
+        .iter()
+        .map(|r| {
+            let mut item = r.json.clone();
+            item["kind"] = json!(r.kind);
+            item["what"] = json!(r.what);
+            item["bytes"] = json!(r.bytes);
+            item
+        })
+        .collect();
+    let json = json!({
+        "dry_run": dry_run, "max_size": plan.budget, "before": before, "after": after,
+        "freed": before.saturating_sub(after), "removed": removed,
+    });
+    printer.result(&text, &quiet.join("\n"), &json);
+}
+
+/// `5G`, `500M`, `500MiB`, `2GB`, `1024` (bytes): binary units, as the JVM's sizes.
+fn parse_max_size(text: &str) -> Option<u64> {
+    let lower = text.trim().to_ascii_lowercase();
+    let unit_b = lower
+        .strip_suffix('b')
+        .filter(|rest| rest.ends_with(|c: char| c.is_ascii_alphabetic()));
+    let core = lower.strip_suffix("ib").or(unit_b).unwrap_or(&lower);
+    slipway_launch::jvm_memory::parse_size(core)
+}
+
+/// A duration as "3 days", "5 hours", "12 minutes".
+fn ago(age: Duration) -> String {
+    let minutes = age.as_secs() / 60;
+    let (n, unit) = match minutes {
+        m if m >= 2 * 24 * 60 => (m / (24 * 60), "day"),
+        m if m >= 2 * 60 => (m / 60, "hour"),
+        m => (m, "minute"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The directories measured: the cache directory, and the Debian cache when it is elsewhere.
+fn roots(settings: &Settings) -> Vec<PathBuf> {
+    let debian = settings.debian_cache();
+    let mut roots = vec![settings.cache_dir.clone()];
+    if !debian.starts_with(&settings.cache_dir) {
+        roots.push(debian);
+    }
+    roots
+}
+
+/// The bytes of the files under `path` (or of the file), and the newest mtime among them.
+/// Symbolic links are not followed; what cannot be read counts as nothing.
+fn walk(path: &Path) -> (u64, SystemTime) {
+    let Ok(metadata) = fs::symlink_metadata(path) else {
+        return (0, SystemTime::UNIX_EPOCH);
+    };
+    let modified = metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    if !metadata.is_dir() {
+        return (metadata.len(), modified);
+    }
+    let entries = fs::read_dir(path).into_iter().flatten().flatten();
+    entries.fold((0, modified), |(bytes, newest), entry| {
+        let (b, m) = walk(&entry.path());
+        (bytes + b, newest.max(m))
+    })
+}
+
+/// Deletes a file or a directory tree; one already gone is fine. Directories the tools made
+/// read-only (Go's module cache) are made writable first.
+fn remove_path(path: &Path) -> std::io::Result<()> {
+    let Ok(metadata) = fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !metadata.is_dir() {
+        return fs::remove_file(path);
+    }
+    if fs::remove_dir_all(path).is_ok() {
+        return Ok(());
+    }
+    make_writable(path);
+    fs::remove_dir_all(path)
+}
+
+fn make_writable(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            make_writable(&entry.path());
+        }
+    }
+}
+
+/// What the caches hold besides the store, sorted by what prune may do with it.
+#[derive(Default)]
+struct Scan {
+    /// Temporary files crashes left, and expired resolutions: always removed.
+    temp: Vec<Candidate>,
+    /// Build environments that are not the newest for their stack and packages: always removed.
+    old_environments: Vec<Candidate>,
+    /// The newest build environments.
+    environments: Vec<Candidate>,
+    /// `.deb`s, and indexes and `InRelease` files over a day old.
+    debian: Vec<Candidate>,
+    /// Whole buildpack caches.
+    buildpacks: Vec<Candidate>,
+}
+
+impl Scan {
+    fn of(settings: &Settings, now: SystemTime) -> Scan {
+        let old = |c: &Candidate, age| now.duration_since(c.modified).unwrap_or_default() >= age;
+        let debian = settings.debian_cache();
+        let mut scan = Scan::default();
+        let mut skip = vec![settings.cache_dir.join("buildpacks")];
+        scan.add_environments(&debian.join("build-env"), now, &mut skip);
+        for root in roots(settings) {
+            find_temp(&root, &skip, now, &mut scan.temp);
+        }
+        let resolutions = files_in(&debian.join("resolutions"));
+        scan.temp
+            .extend(resolutions.into_iter().filter(|c| old(c, DEFAULT_MAX_AGE)));
+        scan.debian.extend(files_in(&debian.join("debs/sha256")));
+        let indexes = files_in(&debian.join("indexes/sha256"));
+        let inreleases: Vec<Candidate> = subdirs(&debian.join("dists"))
+            .iter()
+            .flat_map(|mirror| subdirs(mirror))
+            .flat_map(|suite| files_in(&suite))
+            .collect();
+        scan.debian.extend(
+            indexes
+                .into_iter()
+                .chain(inreleases)
+                .filter(|c| old(c, DEFAULT_MAX_AGE)),
+        );
+        for dir in subdirs(&settings.cache_dir.join("buildpacks")) {
+            let (bytes, modified) = walk(&dir);
+            let name = dir.file_name().unwrap_or_default().to_string_lossy();
+            let what = format!("buildpack cache {name}");
+            let candidate = Candidate {
+                path: dir.clone(),
+                what,
+                bytes,
+                modified,
+            };
+            if old(&candidate, ORPHAN_GRACE) {
+                scan.buildpacks.push(candidate);
+            }
+        }
+        scan
+    }
+
+    /// Sorts the build environments under `dir` into the newest of each stack and set of
+    /// packages and the others; adds their root filesystems to `skip` (no temporary files there).
+    fn add_environments(&mut self, dir: &Path, now: SystemTime, skip: &mut Vec<PathBuf>) {
+        let mut groups: BTreeMap<String, Vec<Candidate>> = BTreeMap::new();
+        for env in subdirs(dir) {
+            let rootfs = env.join("rootfs");
+            if !rootfs.is_dir() {
+                continue;
+            }
+            let (key, what) = describe_environment(&env);
+            let modified = fs::metadata(&env).and_then(|m| m.modified());
+            let modified = modified.unwrap_or(SystemTime::UNIX_EPOCH);
+            let bytes = walk(&env).0;
+            let candidate = Candidate {
+                path: env,
+                what,
+                bytes,
+                modified,
+            };
+            groups.entry(key).or_default().push(candidate);
+            skip.push(rootfs);
+        }
+        for mut group in groups.into_values() {
+            group.sort_by_key(|c| std::cmp::Reverse(c.modified));
+            let in_use =
+                |c: &Candidate| now.duration_since(c.modified).unwrap_or_default() < ORPHAN_GRACE;
+            let mut group = group.into_iter().filter(|c| !in_use(c));
+            self.environments.extend(group.next());
+            self.old_environments.extend(group);
+        }
+    }
+}
+
+/// A build environment's stack (its Debian codename) and package names, which tell which
+/// environments replace which, and how it is shown.
+fn describe_environment(env: &Path) -> (String, String) {
+    let rootfs = env.join("rootfs");
+    let codename = ["usr/lib/os-release", "etc/os-release"]
+        .iter()
+        .find_map(|file| fs::read_to_string(rootfs.join(file)).ok())
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("VERSION_CODENAME="))
+                .map(|v| v.trim_matches('"').to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string());
+    let mut packages: Vec<String> = fs::read_dir(rootfs.join("var/lib/dpkg/status.d"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    packages.sort();
+    let hash = env.file_name().unwrap_or_default().to_string_lossy();
+    let what = format!(
+        "build environment {codename}, {} packages (build-env/{hash})",
+        packages.len()
+    );
+    (format!("{codename}\n{}", packages.join("\n")), what)
+}
+
+/// Whether a file name is one slipway's writers give temporary files: `.tmp-…` (blobs),
+/// `.NAME.PID.N.tmp` (Debian indexes), `.unpacking-…` (build environments), `….part` (.debs).
+fn is_temp(name: &str) -> bool {
+    let extension = Path::new(name).extension().and_then(|e| e.to_str());
+    name.starts_with(".tmp")
+        || name.starts_with(".unpacking-")
+        || (name.starts_with('.') && extension == Some("tmp"))
+        || extension == Some("part")
+}
+
+/// Temporary files and directories under `dir` over [`TEMP_MAX_AGE`], not looking in `skip`.
+fn find_temp(dir: &Path, skip: &[PathBuf], now: SystemTime, found: &mut Vec<Candidate>) {
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_temp(&name) {
+            let (bytes, modified) = walk(&path);
+            if now.duration_since(modified).unwrap_or_default() >= TEMP_MAX_AGE {
+                found.push(Candidate {
+                    path,
+                    what: name,
+                    bytes,
+                    modified,
+                });
+            }
+        } else if entry.file_type().is_ok_and(|t| t.is_dir()) && !skip.contains(&path) {
+            find_temp(&path, skip, now, found);
+        }
+    }
+}
+
+/// The directories in `dir`.
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let entries = fs::read_dir(dir).into_iter().flatten().flatten();
+    entries
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect()
+}
+
+/// The regular files in `dir` but temporary ones, with their sizes and mtimes.
+fn files_in(dir: &Path) -> Vec<Candidate> {
+    let entries = fs::read_dir(dir).into_iter().flatten().flatten();
+    entries
+        .filter_map(|entry| {
+            let metadata = entry.metadata().ok().filter(fs::Metadata::is_file)?;
+            let what = entry.file_name().to_string_lossy().into_owned();
+            (!is_temp(&what)).then(|| Candidate {
+                path: entry.path(),
+                what,
+                bytes: metadata.len(),
+                modified: metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_binary_with_or_without_b() {
+        assert_eq!(parse_max_size("5G"), Some(5 << 30));
+        assert_eq!(parse_max_size("500m"), Some(500 << 20));
+        assert_eq!(parse_max_size("500MiB"), Some(500 << 20));
+        assert_eq!(parse_max_size("2GB"), Some(2 << 30));
+        assert_eq!(parse_max_size("1024"), Some(1024));
+        assert_eq!(parse_max_size("1.5G"), None);
+        assert_eq!(parse_max_size("lots"), None);
+    }
+
+    #[test]
+    fn ages_read_as_people_say_them() {
+        assert_eq!(ago(Duration::from_secs(90)), "1 minute");
+        assert_eq!(ago(Duration::from_secs(3 * 3600)), "3 hours");
+        assert_eq!(ago(Duration::from_secs(5 * 86400)), "5 days");
+    }
+}
