@@ -109,7 +109,13 @@ fn busybox_archive(dir: &Path, tag: &str) -> PathBuf {
         .compress(Compression::Gzip)
         .expect("gzip");
     layout.write_blob(&layer.blob).expect("storing the layer");
+    // A label naming the tag makes each test's image its own (its own image id): tests run side
+    // by side, and one removing its image must not take another's with it.
     let config = ConfigBuilder::default()
+        .labels(std::collections::HashMap::from([(
+            "io.slipway.test".to_owned(),
+            tag.to_owned(),
+        )]))
         .cmd(vec![
             "/bin/busybox".to_owned(),
             "echo".to_owned(),
