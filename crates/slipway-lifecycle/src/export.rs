@@ -21,12 +21,13 @@ use slipway_stack::{RunImage, WORKSPACE};
 use crate::buildpack::{BuildOutput, Buildpack};
 use crate::launcher_binary::LAUNCHER;
 use crate::metadata::{
-    BUILD_METADATA_LABEL, BuildMetadata, BuildpackRef, LauncherMetadata, ProcessMetadata,
-    STACK_ID_LABEL,
+    BUILD_METADATA_LABEL, BuildMetadata, BuildpackRef, LIFECYCLE_METADATA_LABEL, LifecycleMetadata,
+    ProcessMetadata, RUN_IMAGE_LABEL, RunImageMetadata, RunImageRecord, STACK_ID_LABEL,
+    StackMetadata, StackRunImage,
 };
 use crate::run_image::{assemble_run_image, store_run_layers};
 
-/// The launcher's version, recorded in the build metadata label.
+/// The launcher's version (slipway's), shown by `slipway version`.
 pub const LAUNCHER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Errors while exporting an image.
@@ -103,8 +104,10 @@ pub fn export(
     ));
     layers.extend(store_layers(store, &pending, options)?);
     let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
-    let base = assemble_run_image(run_image, &records[..run_image.layers.len()], options)?;
-    let config = image_config(run_image, buildpack, output, &launch, options);
+    let base_records = &records[..run_image.layers.len()];
+    let base = assemble_run_image(run_image, base_records, options)?;
+    let mut config = image_config(run_image, buildpack, output, &launch, options);
+    add_base_labels(&mut config, run_image, &base, base_records);
     let annotations = BTreeMap::from([
         (
             "org.opencontainers.image.base.name".to_string(),
@@ -122,6 +125,69 @@ pub fn export(
     let image = Image::assemble(config, &records, &annotations).map_err(ExportError::Image)?;
     Ok(Exported { image, layers })
 }
+
+/// Records the run image the app stands on: CNB's `io.buildpacks.lifecycle.metadata` (its top
+/// layer and reference, for `pack rebase` and `pack inspect-image`) and slipway's
+/// `io.slipway.run-image` (flavor, lockfile, environment, for `slipway rebase`).
+fn add_base_labels(
+    config: &mut ImageConfiguration,
+    run_image: &RunImage,
+    base: &Image,
+    base_records: &[LayerRecord],
+) {
+    let top_layer = base_records
+        .last()
+        .map(|r| r.diff_id.to_string())
+        .unwrap_or_default();
+    let lifecycle = LifecycleMetadata {
+        run_image: RunImageMetadata {
+            top_layer: top_layer.clone(),
+            reference: format!("{}@{}", run_image.name, base.digest),
+            image: run_image.name.clone(),
+        },
+        stack: StackMetadata {
+            run_image: StackRunImage {
+                image: run_image.name.clone(),
+            },
+        },
+    };
+    let label = |name: &str| {
+        run_image
+            .labels
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let record = RunImageRecord {
+        stack: run_image.stack.clone(),
+        flavor: label(FLAVOR_LABEL).unwrap_or_else(|| "base".into()),
+        digest: base.digest.to_string(),
+        layers: base_records.len(),
+        top_layer,
+        lockfile: label(LOCKFILE_LABEL).unwrap_or_default(),
+        env: run_image
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+    };
+    let mut inner = config.config().clone().unwrap_or_default();
+    let mut labels = inner.labels().clone().unwrap_or_default();
+    labels.insert(LIFECYCLE_METADATA_LABEL.into(), canonical(&lifecycle));
+    labels.insert(RUN_IMAGE_LABEL.into(), canonical(&record));
+    inner.set_labels(Some(labels));
+    config.set_config(Some(inner));
+}
+
+/// A label value as canonical JSON (labels are compared and hashed as bytes).
+fn canonical<T: serde::Serialize>(value: &T) -> String {
+    String::from_utf8(to_canonical_json(value).unwrap_or_default()).unwrap_or_default()
+}
+
+/// The run image label naming its flavor (`slipway_stack::debian::FLAVOR_LABEL`).
+const FLAVOR_LABEL: &str = "io.slipway.stack.flavor";
+/// The run image label with its lockfile's digest (`slipway_stack::debian::LOCKFILE_DIGEST_LABEL`).
+const LOCKFILE_LABEL: &str = "io.slipway.stack.lockfile";
 
 fn build_layer(name: &str, content: &LayerBuilder) -> Result<UncompressedLayer, ExportError> {
     content
@@ -258,12 +324,12 @@ fn build_metadata_label(buildpack: &dyn Buildpack, launch: &LaunchConfig) -> Str
             id: buildpack.id().into(),
             version: buildpack.version().into(),
         }],
-        launcher: Some(LauncherMetadata {
-            version: LAUNCHER_VERSION.into(),
-        }),
+        // Not CNB's launcher, so no version of it: `pack inspect-image` hides the run image
+        // reference for launchers older than its 0.5.
+        launcher: None,
         bom: vec![],
     };
-    String::from_utf8(to_canonical_json(&metadata).unwrap_or_default()).unwrap_or_default()
+    canonical(&metadata)
 }
 
 /// `seconds` since the Unix epoch as an RFC 3339 UTC timestamp (days-to-civil conversion from
@@ -291,4 +357,4 @@ pub fn rfc3339(seconds: u64) -> String {
 
 #[cfg(test)]
 #[path = "export_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -3,7 +3,7 @@ use crate::buildpack::{BuildContext, BuildpackError, ContributedLayer, ProcessTy
 use slipway_oci::BlobSource;
 use std::path::Path;
 
-struct Fixture;
+pub(crate) struct Fixture;
 
 impl Buildpack for Fixture {
     fn id(&self) -> &'static str {
@@ -23,7 +23,7 @@ impl Buildpack for Fixture {
     }
 }
 
-fn output(version: &str) -> BuildOutput {
+pub(crate) fn output(version: &str) -> BuildOutput {
     let mut content = LayerBuilder::new();
     content.file(
         "layers/test_fixture/app/bin/app",
@@ -63,7 +63,7 @@ fn run_image() -> RunImage {
     }
 }
 
-const OPTIONS: ExportOptions<'static> = ExportOptions {
+pub(crate) const OPTIONS: ExportOptions<'static> = ExportOptions {
     compression: Compression::Gzip,
     os: "linux",
     arch: "amd64",

@@ -9,6 +9,7 @@ pub mod detect;
 pub mod export;
 pub mod launcher_binary;
 pub mod metadata;
+pub mod rebase;
 pub mod run_image;
 pub mod tools;
 

@@ -11,6 +11,77 @@ pub const BUILD_METADATA_LABEL: &str = "io.buildpacks.build.metadata";
 /// The label naming the stack an image was built on.
 pub const STACK_ID_LABEL: &str = "io.buildpacks.stack.id";
 
+/// The CNB lifecycle's label on app images: where the run image's layers end, which run image
+/// that was, so that `pack rebase` and `pack inspect-image` (and `slipway rebase`) can tell app
+/// layers from base layers.
+pub const LIFECYCLE_METADATA_LABEL: &str = "io.buildpacks.lifecycle.metadata";
+
+/// slipway's own record of the run image an app image stands on, for what CNB has no field for
+/// (flavor, lockfile, the run image's environment): what `slipway rebase` checks and replaces.
+pub const RUN_IMAGE_LABEL: &str = "io.slipway.run-image";
+
+/// `io.buildpacks.lifecycle.metadata`, the fields slipway writes and reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleMetadata {
+    /// The run image under the app.
+    #[serde(rename = "runImage", default)]
+    pub run_image: RunImageMetadata,
+    /// The stack's run image, where older tools look.
+    #[serde(default)]
+    pub stack: StackMetadata,
+}
+
+/// `runImage` of [`LifecycleMetadata`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunImageMetadata {
+    /// The `diff_id` of the run image's top layer: the layers up to it are the base.
+    #[serde(rename = "topLayer", default)]
+    pub top_layer: String,
+    /// The run image by digest (`NAME@sha256:...`).
+    #[serde(default)]
+    pub reference: String,
+    /// The run image's name, where a rebase looks for a newer one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub image: String,
+}
+
+/// `stack` of [`LifecycleMetadata`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackMetadata {
+    /// The stack's run image.
+    #[serde(rename = "runImage", default)]
+    pub run_image: StackRunImage,
+}
+
+/// `stack.runImage` of [`LifecycleMetadata`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackRunImage {
+    /// The run image's name.
+    #[serde(default)]
+    pub image: String,
+}
+
+/// `io.slipway.run-image`: the run image an app image stands on, as slipway made it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunImageRecord {
+    /// The stack, e.g. `debian-13` (its release is part of it).
+    pub stack: String,
+    /// The run image flavor, e.g. `java-21-tomcat`.
+    pub flavor: String,
+    /// The run image's manifest digest.
+    pub digest: String,
+    /// How many layers the run image has: the app's start after them.
+    pub layers: usize,
+    /// The `diff_id` of its top layer.
+    pub top_layer: String,
+    /// The digest of the lockfile its packages came from, when a Debian stack's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub lockfile: String,
+    /// The run image's environment (`PATH`, `JAVA_HOME`...), which a rebase replaces.
+    #[serde(default)]
+    pub env: Vec<String>,
+}
+
 /// `io.buildpacks.build.metadata`: the buildpacks that built the image and its processes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuildMetadata {

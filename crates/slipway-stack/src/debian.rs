@@ -254,6 +254,7 @@ impl DebianSource {
         progress: &(dyn Fn(FetchEvent) + Sync),
     ) -> Result<RunImage, DebianStackError> {
         let packages = set_packages(lockfile, set)?;
+        self.remember_lockfile(lockfile)?;
         let run_names = lockfile.sets.get(RUN_SET).cloned().unwrap_or_default();
         let key = layer_key(stack, flavor, &packages, options)?;
         let layers = if let Some(records) = self.cached_layers(&key, store) {
@@ -284,6 +285,33 @@ impl DebianSource {
                 (FLAVOR_LABEL.to_string(), flavor.name.clone()),
             ],
         })
+    }
+
+    /// Keeps a copy of `lockfile` by its digest (the digest run images record), so that a later
+    /// rebase can say which packages changed between the image's run image and the new one.
+    pub fn remember_lockfile(&self, lockfile: &Lockfile) -> Result<(), DebianStackError> {
+        let path = self.lockfile_path(&lockfile_digest(lockfile)?);
+        if path.is_file() {
+            return Ok(());
+        }
+        let io = |e| DebianStackError::Cache(path.clone(), e);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        slipway_oci::layout::atomic_write(&path, lockfile.to_toml()?.as_bytes())
+            .map_err(|e| DebianStackError::Cache(path.clone(), std::io::Error::other(e)))
+    }
+
+    /// The lockfile with `digest` (`sha256:...`), if a run image was made from it here.
+    #[must_use]
+    pub fn lockfile_by_digest(&self, digest: &str) -> Option<Lockfile> {
+        let text = std::fs::read_to_string(self.lockfile_path(digest)).ok()?;
+        Lockfile::parse(&text).ok()
+    }
+
+    fn lockfile_path(&self, digest: &str) -> PathBuf {
+        let name = digest.replace(':', "-");
+        self.debian_cache.join("lockfiles").join(format!("{name}.lock"))
     }
 
     /// The build environment's root filesystem for `lockfile`'s build set `set` ([`BUILD_SET`],

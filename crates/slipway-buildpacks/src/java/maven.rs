@@ -57,6 +57,19 @@ pub fn build(ctx: &BuildContext<'_>, app_key: &str) -> Result<MavenOutput, Build
     ));
     let command = maven_command(ctx, &host_project, &tool_project);
     let command_line = format!("{} {}", command.program, command.args.join(" "));
+    // Maven's own up-to-date checks still cost a JVM start and a few seconds: with no source
+    // changed since a build that succeeded with the same command and environment, its output
+    // stands (what makes `slipway run` on an unchanged app start at once).
+    let stamp_path = host_project.join("target").join(".slipway-maven-stamp");
+    let stamp = build_stamp(&command);
+    if changed == 0 && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) {
+        (ctx.log)("Maven's last build is up to date: nothing to run");
+        return Ok(MavenOutput {
+            target_dir: host_project.join("target"),
+            command_line,
+        });
+    }
+    let _ = std::fs::remove_file(&stamp_path);
     (ctx.log)(&format!("Running {command_line}"));
     let mut progress = MavenProgress::default();
     let output = ctx
@@ -75,10 +88,19 @@ pub fn build(ctx: &BuildContext<'_>, app_key: &str) -> Result<MavenOutput, Build
             output: maven_output(&output),
         });
     }
+    // Best effort: without the stamp the next build just runs Maven again.
+    let _ = std::fs::write(&stamp_path, stamp);
     Ok(MavenOutput {
         target_dir: host_project.join("target"),
         command_line,
     })
+}
+
+/// What a Maven build's output depends on besides the sources: the command and environment.
+fn build_stamp(command: &ToolCommand) -> String {
+    let mut lines = vec![format!("{} {}", command.program, command.args.join(" "))];
+    lines.extend(command.env.iter().map(|(k, v)| format!("{k}={v}")));
+    lines.join("\n")
 }
 
 /// `mvnw` when the project has a wrapper, else `mvn`, with the repository in the cache.
