@@ -362,6 +362,7 @@ fn inspect_shows_buildpacks_processes_and_layers() {
         User:        1000:1000
         Working dir: /workspace
         Ports:       8080/tcp
+        Run image:   scratch flavor base (sha256:[short], 1 layers, top layer sha256:[short])
 
         Buildpacks:
           slipway/go 0.1.0
@@ -409,5 +410,50 @@ fn sbom_lists_the_go_modules_in_both_formats() {
     assert!(
         cyclonedx.contains("pkg:golang/github.com/go-chi/chi/v5@v5.2.3"),
         "{cyclonedx}"
+    );
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry, Go and pack (scripts/test builds it)"]
+fn pack_inspect_image_reads_a_slipway_image_as_buildpack_built() {
+    require_tools();
+    let pack = std::env::var("PACK").unwrap_or_else(|_| "pack".into());
+    let registry = Registry::start();
+    let cache = tempfile::tempdir().unwrap();
+    let image = format!("{}/go-hello:pack", registry.host());
+    build_quiet(
+        cache.path(),
+        &example("go-hello"),
+        &["-t", &image, "--publish"],
+    );
+    let inspect = ok(host_go(cache.path()).args(["inspect", &image, "--json"]));
+    let json: serde_json::Value = serde_json::from_str(inspect.lines().last().unwrap()).unwrap();
+    let top_layer = json["result"]["run_image"]["top_layer"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // pack asks a Docker daemon too; Podman's API stands in for it.
+    let service = slipway_testkit::PodmanService::start();
+    let out = std::process::Command::new(&pack)
+        .args(["inspect-image", &image])
+        .env("DOCKER_HOST", service.docker_host())
+        .output()
+        .unwrap_or_else(|e| panic!("running {pack} (scripts/test builds it; set PACK): {e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Stack: io.slipway.stacks.scratch"), "{text}");
+    assert!(text.contains(&format!("Top Layer: {top_layer}")), "{text}");
+    assert!(
+        text.contains("slipway/stack-scratch"),
+        "the run image is named:\n{text}"
+    );
+    assert!(text.contains("slipway/go"), "{text}");
+    assert!(
+        text.contains("web (default)") && text.contains("/layers/slipway_go/app/bin/go-hello"),
+        "{text}"
     );
 }

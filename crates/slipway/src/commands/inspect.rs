@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use serde_json::json;
-use slipway_lifecycle::metadata::{BUILD_METADATA_LABEL, BuildMetadata, STACK_ID_LABEL};
+use slipway_lifecycle::metadata::{
+    BUILD_METADATA_LABEL, BuildMetadata, RUN_IMAGE_LABEL, RunImageRecord, STACK_ID_LABEL,
+};
 use slipway_oci::Image;
 
 use slipway_buildpacks::java::JVM_MEMORY_LABEL;
@@ -76,6 +78,20 @@ fn human(name: &str, image: &Image, metadata: &BuildMetadata) -> String {
         "Ports:       {}",
         config_field(image, |c| c.exposed_ports().as_ref().map(|p| p.join(", ")))
     );
+    if let Some(run_image) = run_image_record(&labels) {
+        let _ = writeln!(
+            out,
+            "Run image:   {} flavor {} ({}, {} layers, top layer {})",
+            run_image.stack,
+            run_image.flavor,
+            short_text(&run_image.digest),
+            run_image.layers,
+            short_text(&run_image.top_layer),
+        );
+        if !run_image.lockfile.is_empty() {
+            let _ = writeln!(out, "Lockfile:    {}", short_text(&run_image.lockfile));
+        }
+    }
     if let Some(memory) = memory_line(&labels) {
         let _ = writeln!(out, "Memory:      {memory}");
     }
@@ -139,9 +155,20 @@ fn as_json(name: &str, image: &Image, metadata: &BuildMetadata) -> serde_json::V
         "config": image.config.config(),
         "layers": layers,
         "size": image.total_size(),
+        "run_image": run_image_record(&image.labels()),
         "memory": manifest_memory(&image.labels()),
         "jvm_min_memory": jvm_min_memory(&image.labels()),
     })
+}
+
+/// What the image records of its run image (slipway's label).
+fn run_image_record(labels: &std::collections::BTreeMap<String, String>) -> Option<RunImageRecord> {
+    serde_json::from_str(labels.get(RUN_IMAGE_LABEL)?).ok()
+}
+
+/// `sha256:0123456789ab` for a long digest.
+fn short_text(digest: &str) -> &str {
+    digest.get(..19).unwrap_or(digest)
 }
 
 /// The memory the app's manifest asks for, in bytes.
