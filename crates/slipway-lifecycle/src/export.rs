@@ -103,9 +103,12 @@ pub fn export(
         format!("launch config: processes {}", types.join(", ")),
     ));
     layers.extend(store_layers(store, &pending, options)?);
-    let records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
+    let mut records: Vec<LayerRecord> = layers.iter().map(|l| l.record.clone()).collect();
+    let base = assemble_run_image(run_image, &records[..run_image.layers.len()], options)?;
+    for record in &mut records[..run_image.layers.len()] {
+        record.created_by = base_layer_summary(&record.created_by);
+    }
     let base_records = &records[..run_image.layers.len()];
-    let base = assemble_run_image(run_image, base_records, options)?;
     let mut config = image_config(run_image, buildpack, output, &launch, options);
     add_base_labels(&mut config, run_image, &base, base_records);
     let annotations = BTreeMap::from([
@@ -124,6 +127,21 @@ pub fn export(
     ]);
     let image = Image::assemble(config, &records, &annotations).map_err(ExportError::Image)?;
     Ok(Exported { image, layers })
+}
+
+/// The history line of a run image layer in an app image: the run image's own history lists
+/// every package (`slipway stack build`, `slipway sbom` show them); in every app image, and in
+/// every push of it, a summary does (`java-21-tomcat: 16 Debian packages`).
+#[must_use]
+pub fn base_layer_summary(created_by: &str) -> String {
+    if created_by.starts_with("generated:") {
+        return "generated: users, CA certificates, time zone, links".into();
+    }
+    created_by
+        .split(" (")
+        .next()
+        .unwrap_or(created_by)
+        .to_string()
 }
 
 /// Records the run image the app stands on: CNB's `io.buildpacks.lifecycle.metadata` (its top
@@ -278,10 +296,6 @@ fn image_config(
     ]);
     labels.extend(run_image.labels.iter().cloned());
     labels.extend(output.labels.iter().cloned());
-    labels.insert(
-        "org.opencontainers.image.base.name".into(),
-        run_image.name.clone(),
-    );
     let mut config = ConfigBuilder::default()
         .user(run_image.user.clone())
         .working_dir(WORKSPACE)

@@ -184,7 +184,14 @@ pub fn rebase(
         force,
     )?;
     let kept_layers: Vec<LayerRecord> = layers[top + 1..].to_vec();
-    let base_layers = run_image.layers();
+    let base_layers: Vec<LayerRecord> = run_image
+        .layers()
+        .into_iter()
+        .map(|mut l| {
+            l.created_by = crate::export::base_layer_summary(&l.created_by);
+            l
+        })
+        .collect();
     let new_record = RunImageRecord {
         stack: stack_of(run_image)
             .trim_start_matches("io.slipway.stacks.")
@@ -373,7 +380,6 @@ fn rebased_config(
     lifecycle.stack.run_image.image = run_image_name.into();
     labels.insert(LIFECYCLE_METADATA_LABEL.into(), canonical(&lifecycle));
     labels.insert(RUN_IMAGE_LABEL.into(), canonical(new_record));
-    labels.insert(BASE_NAME.into(), run_image_name.into());
     inner.set_labels(Some(labels));
     config.set_config(Some(inner));
     config

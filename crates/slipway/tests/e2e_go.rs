@@ -372,7 +372,7 @@ fn inspect_shows_buildpacks_processes_and_layers() {
           go-hello           /layers/slipway_go/app/bin/go-hello
 
         Layers:
-           1 [size]  [short]  stack scratch: user cnb (1000:1000), /tmp, CA certificates
+           1 [size]  [short]  stack scratch: user cnb
            2 [size]  [short]  launcher: /cnb/lifecycle/launcher
            3 [size]  [short]  slipway/go: go-hello (Go binaries, [go])
            4 [size]  [short]  launch config: processes web, go-hello
