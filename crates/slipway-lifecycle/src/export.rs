@@ -23,7 +23,7 @@ use crate::launcher_binary::LAUNCHER;
 use crate::metadata::{
     BUILD_METADATA_LABEL, BuildMetadata, BuildpackRef, LIFECYCLE_METADATA_LABEL, LifecycleMetadata,
     ProcessMetadata, RUN_IMAGE_LABEL, RunImageMetadata, RunImageRecord, STACK_ID_LABEL,
-    StackMetadata, StackRunImage,
+    StackMetadata,
 };
 use crate::run_image::{assemble_run_image, store_run_layers};
 
@@ -90,7 +90,7 @@ pub fn export(
         "launcher: /cnb/lifecycle/launcher".into(),
     ));
     for layer in &output.layers {
-        let description = format!("{}: {}", buildpack.id(), layer.description);
+        let description = layer.description.clone();
         pending.push((build_layer(&layer.name, &layer.content)?, description));
     }
     let types: Vec<String> = launch
@@ -120,10 +120,6 @@ pub fn export(
             "org.opencontainers.image.base.digest".to_string(),
             base.digest.to_string(),
         ),
-        (
-            "org.opencontainers.image.created".to_string(),
-            rfc3339(options.created),
-        ),
     ]);
     let image = Image::assemble(config, &records, &annotations).map_err(ExportError::Image)?;
     Ok(Exported { image, layers })
@@ -135,7 +131,7 @@ pub fn export(
 #[must_use]
 pub fn base_layer_summary(created_by: &str) -> String {
     if created_by.starts_with("generated:") {
-        return "generated: users, CA certificates, time zone, links".into();
+        return "generated files".into();
     }
     created_by
         .split(" (")
@@ -159,15 +155,11 @@ fn add_base_labels(
         .unwrap_or_default();
     let lifecycle = LifecycleMetadata {
         run_image: RunImageMetadata {
-            top_layer: top_layer.clone(),
+            top_layer,
             reference: format!("{}@{}", run_image.name, base.digest),
             image: run_image.name.clone(),
         },
-        stack: StackMetadata {
-            run_image: StackRunImage {
-                image: run_image.name.clone(),
-            },
-        },
+        stack: StackMetadata::default(),
     };
     let label = |name: &str| {
         run_image
@@ -181,13 +173,8 @@ fn add_base_labels(
         flavor: label(FLAVOR_LABEL).unwrap_or_else(|| "base".into()),
         digest: base.digest.to_string(),
         layers: base_records.len(),
-        top_layer,
         lockfile: label(LOCKFILE_LABEL).unwrap_or_default(),
-        env: run_image
-            .env
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect(),
+        env_keys: run_image.env.iter().map(|(k, _)| k.clone()).collect(),
     };
     let mut inner = config.config().clone().unwrap_or_default();
     let mut labels = inner.labels().clone().unwrap_or_default();
@@ -294,7 +281,14 @@ fn image_config(
             format!("io.slipway.stacks.{}", run_image.stack),
         ),
     ]);
-    labels.extend(run_image.labels.iter().cloned());
+    // The run image's own labels (its flavor and lockfile) are in `io.slipway.run-image`.
+    labels.extend(
+        run_image
+            .labels
+            .iter()
+            .filter(|(k, _)| !k.starts_with("io.slipway.stack."))
+            .cloned(),
+    );
     labels.extend(output.labels.iter().cloned());
     let mut config = ConfigBuilder::default()
         .user(run_image.user.clone())

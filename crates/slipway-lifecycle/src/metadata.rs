@@ -26,8 +26,9 @@ pub struct LifecycleMetadata {
     /// The run image under the app.
     #[serde(rename = "runImage", default)]
     pub run_image: RunImageMetadata,
-    /// The stack's run image, where older tools look.
-    #[serde(default)]
+    /// The stack's run image, where older tools look; slipway leaves it empty (tools read
+    /// `runImage.image` first), so every push carries the name once.
+    #[serde(default, skip_serializing_if = "StackMetadata::is_empty")]
     pub stack: StackMetadata,
 }
 
@@ -53,6 +54,14 @@ pub struct StackMetadata {
     pub run_image: StackRunImage,
 }
 
+impl StackMetadata {
+    /// Whether it names no run image.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.run_image.image.is_empty()
+    }
+}
+
 /// `stack.runImage` of [`LifecycleMetadata`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StackRunImage {
@@ -70,16 +79,16 @@ pub struct RunImageRecord {
     pub flavor: String,
     /// The run image's manifest digest.
     pub digest: String,
-    /// How many layers the run image has: the app's start after them.
+    /// How many layers the run image has: the app's start after them (the top one's `diff_id`
+    /// is CNB's `runImage.topLayer`).
     pub layers: usize,
-    /// The `diff_id` of its top layer.
-    pub top_layer: String,
     /// The digest of the lockfile its packages came from, when a Debian stack's.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub lockfile: String,
-    /// The run image's environment (`PATH`, `JAVA_HOME`...), which a rebase replaces.
+    /// The names of the run image's environment variables (`PATH`, `JAVA_HOME`...), whose
+    /// values a rebase takes from the new run image.
     #[serde(default)]
-    pub env: Vec<String>,
+    pub env_keys: Vec<String>,
 }
 
 /// `io.buildpacks.build.metadata`: the buildpacks that built the image and its processes.

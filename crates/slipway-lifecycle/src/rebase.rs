@@ -203,23 +203,27 @@ pub fn rebase(
             .unwrap_or_else(|| "base".into()),
         digest: run_image.digest.to_string(),
         layers: base_layers.len(),
-        top_layer: base_layers
-            .last()
-            .map(|l| l.diff_id.to_string())
-            .unwrap_or_default(),
         lockfile: run_image
             .labels()
             .get(LOCKFILE_LABEL)
             .cloned()
             .unwrap_or_default(),
-        env: env_of(&run_image.config),
+        env_keys: env_of(&run_image.config)
+            .iter()
+            .map(|e| e.split('=').next().unwrap_or_default().to_string())
+            .collect(),
     };
+    let top_layer = base_layers
+        .last()
+        .map(|l| l.diff_id.to_string())
+        .unwrap_or_default();
     let config = rebased_config(
         image,
         old_record.as_ref(),
         run_image,
         run_image_name,
         &new_record,
+        &top_layer,
     );
     let records: Vec<LayerRecord> = base_layers
         .iter()
@@ -350,34 +354,29 @@ fn rebased_config(
     run_image: &Image,
     run_image_name: &str,
     new_record: &RunImageRecord,
+    top_layer: &str,
 ) -> ImageConfiguration {
     let mut config = image.config.clone();
     let mut inner = config.config().clone().unwrap_or_default();
-    let old_base_env = old.map(|o| o.env.clone()).unwrap_or_default();
+    let old_keys = old.map(|o| o.env_keys.clone()).unwrap_or_default();
     let new_base_env = env_of(&run_image.config);
     let key = |entry: &String| entry.split('=').next().unwrap_or_default().to_string();
     let new_keys: Vec<String> = new_base_env.iter().map(key).collect();
     let app_env = env_of(&config)
         .into_iter()
-        .filter(|e| !old_base_env.contains(e) && !new_keys.contains(&key(e)));
+        .filter(|e| !old_keys.contains(&key(e)) && !new_keys.contains(&key(e)));
     inner.set_env(Some(new_base_env.iter().cloned().chain(app_env).collect()));
     let mut labels: HashMap<String, String> = inner.labels().clone().unwrap_or_default();
-    for (k, v) in run_image.labels() {
-        if k.starts_with("io.slipway.stack.") || k == STACK_ID_LABEL {
-            labels.insert(k.clone(), v.clone());
-        }
+    if let Some(stack) = run_image.labels().get(STACK_ID_LABEL) {
+        labels.insert(STACK_ID_LABEL.into(), stack.clone());
     }
     let mut lifecycle: LifecycleMetadata = labels
         .get(LIFECYCLE_METADATA_LABEL)
         .and_then(|l| serde_json::from_str(l).ok())
         .unwrap_or_default();
-    lifecycle
-        .run_image
-        .top_layer
-        .clone_from(&new_record.top_layer);
+    lifecycle.run_image.top_layer = top_layer.to_string();
     lifecycle.run_image.reference = format!("{run_image_name}@{}", run_image.digest);
     lifecycle.run_image.image = run_image_name.into();
-    lifecycle.stack.run_image.image = run_image_name.into();
     labels.insert(LIFECYCLE_METADATA_LABEL.into(), canonical(&lifecycle));
     labels.insert(RUN_IMAGE_LABEL.into(), canonical(new_record));
     inner.set_labels(Some(labels));

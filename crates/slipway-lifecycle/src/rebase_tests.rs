@@ -93,9 +93,10 @@ fn app_layers_are_kept_and_the_run_images_are_replaced_with_its_environment() {
         "the app's own env stays: {env:?}"
     );
     let labels = rebased.image.labels();
-    assert_eq!(labels[LOCKFILE_LABEL], "sha256:lock-2");
     let record: RunImageRecord = serde_json::from_str(&labels[RUN_IMAGE_LABEL]).unwrap();
+    assert_eq!(record.lockfile, "sha256:lock-2");
     assert_eq!(record.digest, patched.digest.to_string());
+    assert_eq!(record.env_keys, ["PATH", "JAVA_HOME"]);
     let lifecycle: LifecycleMetadata =
         serde_json::from_str(&labels[LIFECYCLE_METADATA_LABEL]).unwrap();
     assert_eq!(lifecycle.run_image.top_layer, layers[1].diff_id.to_string());

@@ -362,7 +362,7 @@ fn inspect_shows_buildpacks_processes_and_layers() {
         User:        1000:1000
         Working dir: /workspace
         Ports:       8080/tcp
-        Run image:   scratch flavor base (sha256:[short], 1 layers, top layer sha256:[short])
+        Run image:   scratch flavor base (sha256:[short], its 1 layers at the bottom)
 
         Buildpacks:
           slipway/go 0.1.0
@@ -374,7 +374,7 @@ fn inspect_shows_buildpacks_processes_and_layers() {
         Layers:
            1 [size]  [short]  stack scratch: user cnb
            2 [size]  [short]  launcher: /cnb/lifecycle/launcher
-           3 [size]  [short]  slipway/go: go-hello (Go binaries, [go])
+           3 [size]  [short]  go-hello (Go binaries, [go])
            4 [size]  [short]  launch config: processes web, go-hello
 
         Total size: [size]
@@ -428,7 +428,9 @@ fn pack_inspect_image_reads_a_slipway_image_as_buildpack_built() {
     );
     let inspect = ok(host_go(cache.path()).args(["inspect", &image, "--json"]));
     let json: serde_json::Value = serde_json::from_str(inspect.lines().last().unwrap()).unwrap();
-    let top_layer = json["result"]["run_image"]["top_layer"]
+    // The run image's top layer: the last of the layers the run image record counts.
+    let base_layers = json["result"]["run_image"]["layers"].as_u64().unwrap();
+    let top_layer = json["result"]["layers"][usize::try_from(base_layers).unwrap() - 1]["diff_id"]
         .as_str()
         .unwrap()
         .to_string();

@@ -81,12 +81,11 @@ fn human(name: &str, image: &Image, metadata: &BuildMetadata) -> String {
     if let Some(run_image) = run_image_record(&labels) {
         let _ = writeln!(
             out,
-            "Run image:   {} flavor {} ({}, {} layers, top layer {})",
+            "Run image:   {} flavor {} ({}, its {} layers at the bottom)",
             run_image.stack,
             run_image.flavor,
             short_text(&run_image.digest),
             run_image.layers,
-            short_text(&run_image.top_layer),
         );
         if !run_image.lockfile.is_empty() {
             let _ = writeln!(out, "Lockfile:    {}", short_text(&run_image.lockfile));
