@@ -1,6 +1,7 @@
 //! Pulling an image into an OCI layout: the manifest (the linux/amd64 one when the reference names
 //! a multi-platform index), its config, and the layers the layout lacks, each verified against its
-//! digest before it is stored.
+//! digest before it is stored; or its manifest and config alone ([`RegistryClient::pull_metadata`]),
+//! for a rebase, which never needs the app's layers.
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use oci_client::manifest::{
@@ -74,6 +75,29 @@ impl RegistryClient {
         )?;
         store(into, &image.manifest_bytes, &image.digest)?;
         Ok(image)
+    }
+
+    /// This client's image (the linux/amd64 one of an index) as its manifest and config only,
+    /// both verified and stored nowhere: what a rebase needs to put new base layers under an
+    /// image's app layers without downloading those layers, which stay in the registry.
+    pub async fn pull_metadata(&self) -> Result<Image, RegistryError> {
+        self.authenticate(RegistryOperation::Pull).await?;
+        let (manifest_bytes, reference) = self.fetch_image_manifest().await?;
+        let invalid = |source| RegistryError::InvalidImage {
+            reference: reference.whole(),
+            source,
+        };
+        let manifest: ImageManifest =
+            serde_json::from_slice(&manifest_bytes).map_err(|source| {
+                invalid(ImageError::Parse {
+                    what: "manifest",
+                    source,
+                })
+            })?;
+        let config_digest = manifest.config().digest();
+        let config_bytes = self.download_blob(&reference, config_digest).await?;
+        verify(&config_bytes, config_digest)?;
+        Image::from_bytes(manifest_bytes, config_bytes).map_err(invalid)
     }
 
     /// The image manifest's bytes, and the reference by digest its blobs are fetched through. For
@@ -157,6 +181,15 @@ impl RegistryClient {
                     source,
                 });
         }
+        self.download_blob(reference, digest).await
+    }
+
+    /// A blob's bytes from the registry (not yet verified against `digest`).
+    async fn download_blob(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> Result<Vec<u8>, RegistryError> {
         let digest_text = digest.to_string();
         self.retry
             .run(
@@ -181,6 +214,17 @@ impl RegistryClient {
 
 /// Stores `bytes` in the layout after checking they are the blob `expected`.
 fn store(into: &OciLayout, bytes: &[u8], expected: &Digest) -> Result<(), RegistryError> {
+    verify(bytes, expected)?;
+    into.write_blob(bytes)
+        .map_err(|source| RegistryError::Layout {
+            what: format!("blob {expected}"),
+            source: Box::new(source),
+        })?;
+    Ok(())
+}
+
+/// Checks that downloaded `bytes` are the blob `expected`.
+fn verify(bytes: &[u8], expected: &Digest) -> Result<(), RegistryError> {
     let actual = sha256_digest(bytes);
     if &actual != expected {
         return Err(RegistryError::DigestMismatch {
@@ -189,11 +233,6 @@ fn store(into: &OciLayout, bytes: &[u8], expected: &Digest) -> Result<(), Regist
             actual: actual.to_string(),
         });
     }
-    into.write_blob(bytes)
-        .map_err(|source| RegistryError::Layout {
-            what: format!("blob {expected}"),
-            source: Box::new(source),
-        })?;
     Ok(())
 }
 

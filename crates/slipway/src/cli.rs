@@ -76,6 +76,9 @@ pub enum Command {
     Inspect(InspectArgs),
     /// List every package in an image (SPDX or `CycloneDX` JSON).
     Sbom(SbomArgs),
+    /// Move images onto the newest run image of their stack (security fixes without a rebuild):
+    /// the base layers are replaced, the app layers kept byte for byte.
+    Rebase(RebaseArgs),
     /// Stacks: the base images apps are built onto.
     #[command(subcommand)]
     Stack(StackCommand),
@@ -219,6 +222,37 @@ pub struct ExportArgs {
 pub struct PushArgs {
     /// An image in the local store, pushed to the registry its name points at.
     pub image: String,
+}
+
+/// `slipway rebase`.
+#[derive(Debug, Args)]
+pub struct RebaseArgs {
+    /// The images: a name in the local store, oci:DIR[:TAG], or a registry reference
+    /// (HOST/PATH:TAG), whose app layers stay in the registry.
+    #[arg(
+        value_name = "IMAGE",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub images: Vec<String>,
+    /// Rebase every image in the local store that slipway built.
+    #[arg(long)]
+    pub all: bool,
+    /// The lockfile pinning the new run image's packages [default: resolve against the current
+    /// indexes, as builds without a slipway.lock do].
+    #[arg(short = 'l', long, value_name = "FILE", conflicts_with = "run_image")]
+    pub lockfile: Option<PathBuf>,
+    /// The run image to rebase onto (in the local store, or a registry reference to pull)
+    /// [default: the newest of the image's stack and flavor].
+    #[arg(long, value_name = "IMAGE")]
+    pub run_image: Option<String>,
+    /// Rebase onto a run image the image's labels do not name, or an image another Cloud Native
+    /// Buildpacks platform built (stack, flavor and runtime are still checked).
+    #[arg(long)]
+    pub force: bool,
+    /// Where else the rebased images go (images in the local store only).
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `slipway inspect`.

@@ -75,6 +75,9 @@ fn static_hint(cause: &(dyn std::error::Error + 'static)) -> Option<&'static str
                 "build it with `slipway build`, or see what the store has with `slipway images`",
             );
         }
+        if let Some(e) = cause.downcast_ref::<slipway_lifecycle::rebase::RebaseError>() {
+            return Some(e.hint());
+        }
         if let Some(e) = cause.downcast_ref::<slipway_registry::RegistryError>() {
             return e.hint();
         }

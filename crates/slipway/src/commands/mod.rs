@@ -6,6 +6,7 @@ mod export;
 mod images;
 mod inspect;
 mod push;
+mod rebase;
 mod rm;
 mod run;
 mod sbom;
@@ -31,6 +32,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         Command::Push(args) => push::run(&args, &settings, printer).await,
         Command::Inspect(args) => inspect::run(&args, &settings, printer),
         Command::Sbom(args) => sbom::run(&args, &settings, printer),
+        Command::Rebase(args) => rebase::run(&args, &cli.global, &settings, printer).await,
         Command::Stack(StackCommand::List) => {
             stack::list(printer);
             Ok(())

@@ -66,7 +66,7 @@ fn debian(name: &str) -> anyhow::Result<&'static DebianStack> {
     })
 }
 
-fn source(global: &GlobalArgs, settings: &Settings) -> anyhow::Result<DebianSource> {
+pub(crate) fn source(global: &GlobalArgs, settings: &Settings) -> anyhow::Result<DebianSource> {
     Ok(DebianSource::new(
         global.debian_mirror.as_deref(),
         global.keyring.as_deref(),
