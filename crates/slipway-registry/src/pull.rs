@@ -42,23 +42,12 @@ impl RegistryClient {
     /// layout lacks as blobs, and returns the image. The layout's index is not changed: naming the
     /// image there is the caller's choice.
     pub async fn pull(&self, into: &OciLayout) -> Result<Image, RegistryError> {
-        self.authenticate(RegistryOperation::Pull).await?;
-        let (manifest_bytes, reference) = self.fetch_image_manifest().await?;
-        let invalid = |source| RegistryError::InvalidImage {
-            reference: reference.whole(),
-            source,
-        };
-        let manifest: ImageManifest =
-            serde_json::from_slice(&manifest_bytes).map_err(|source| {
-                invalid(ImageError::Parse {
-                    what: "manifest",
-                    source,
-                })
-            })?;
+        let (manifest_bytes, manifest, reference) = self.authenticated_manifest().await?;
         let config_bytes = self
             .fetch_blob(&reference, manifest.config().digest(), into)
             .await?;
-        let image = Image::from_bytes(manifest_bytes, config_bytes).map_err(invalid)?;
+        let image = Image::from_bytes(manifest_bytes, config_bytes)
+            .map_err(|source| invalid_image(&reference, source))?;
         stream::iter(image.manifest.layers())
             .filter(|layer| std::future::ready(!into.has_blob(layer.digest())))
             .map(|layer| async {
@@ -77,27 +66,36 @@ impl RegistryClient {
         Ok(image)
     }
 
+    /// Signs in for pulling and fetches this client's image manifest (the linux/amd64 one of an
+    /// index), parsed, with its exact bytes and the reference it was found under.
+    async fn authenticated_manifest(
+        &self,
+    ) -> Result<(Vec<u8>, ImageManifest, Reference), RegistryError> {
+        self.authenticate(RegistryOperation::Pull).await?;
+        let (manifest_bytes, reference) = self.fetch_image_manifest().await?;
+        let manifest: ImageManifest =
+            serde_json::from_slice(&manifest_bytes).map_err(|source| {
+                invalid_image(
+                    &reference,
+                    ImageError::Parse {
+                        what: "manifest",
+                        source,
+                    },
+                )
+            })?;
+        Ok((manifest_bytes, manifest, reference))
+    }
+
     /// This client's image (the linux/amd64 one of an index) as its manifest and config only,
     /// both verified and stored nowhere: what a rebase needs to put new base layers under an
     /// image's app layers without downloading those layers, which stay in the registry.
     pub async fn pull_metadata(&self) -> Result<Image, RegistryError> {
-        self.authenticate(RegistryOperation::Pull).await?;
-        let (manifest_bytes, reference) = self.fetch_image_manifest().await?;
-        let invalid = |source| RegistryError::InvalidImage {
-            reference: reference.whole(),
-            source,
-        };
-        let manifest: ImageManifest =
-            serde_json::from_slice(&manifest_bytes).map_err(|source| {
-                invalid(ImageError::Parse {
-                    what: "manifest",
-                    source,
-                })
-            })?;
+        let (manifest_bytes, manifest, reference) = self.authenticated_manifest().await?;
         let config_digest = manifest.config().digest();
         let config_bytes = self.download_blob(&reference, config_digest).await?;
         verify(&config_bytes, config_digest)?;
-        Image::from_bytes(manifest_bytes, config_bytes).map_err(invalid)
+        Image::from_bytes(manifest_bytes, config_bytes)
+            .map_err(|source| invalid_image(&reference, source))
     }
 
     /// The image manifest's bytes, and the reference by digest its blobs are fetched through. For
@@ -282,6 +280,14 @@ pub async fn pull_image(
     into: &OciLayout,
 ) -> Result<Image, RegistryError> {
     RegistryClient::new(source, keychain)?.pull(into).await
+}
+
+/// An image at `reference` that does not parse as one.
+fn invalid_image(reference: &Reference, source: ImageError) -> RegistryError {
+    RegistryError::InvalidImage {
+        reference: reference.whole(),
+        source,
+    }
 }
 
 #[cfg(test)]

@@ -55,8 +55,17 @@ pub async fn run(
     } else {
         Target::Image(args.target.clone())
     };
-    let mut running =
-        Running::start(&target, args, &env, &engine, global, settings, printer).await?;
+    let session = Session {
+        target,
+        args,
+        env,
+        engine,
+        global,
+        settings,
+        printer,
+    };
+    let engine = &session.engine;
+    let mut running = session.start().await?;
     let mut watcher = if args.watch {
         Some(Watcher::new(app_path).context("watching the app's files")?)
     } else {
@@ -64,22 +73,22 @@ pub async fn run(
     };
     loop {
         let ended = tokio::select! {
-            status = running.until_exit(&engine, printer) => Ended::Exited(status),
+            status = running.until_exit(engine, printer) => Ended::Exited(status),
             () = stop_signal() => Ended::Interrupted,
             () = changed(watcher.as_mut()) => Ended::Changed,
         };
         match ended {
             Ended::Interrupted => {
                 printer.detail(&format!("stopping {}", running.name));
-                running.remove(&engine).await;
+                running.remove(engine).await;
                 return Err(AppExited(130).into());
             }
             Ended::Exited(Err(err)) => {
-                running.remove(&engine).await;
+                running.remove(engine).await;
                 return Err(err);
             }
             Ended::Exited(Ok(status)) if watcher.is_none() => {
-                running.remove(&engine).await;
+                running.remove(engine).await;
                 return if status == 0 {
                     Ok(())
                 } else {
@@ -91,18 +100,12 @@ pub async fn run(
                     "{} exited with status {status}; waiting for a change to the app",
                     running.name
                 ));
-                running.remove(&engine).await;
+                running.remove(engine).await;
                 changed(watcher.as_mut()).await;
-                running = restart(
-                    running, &target, args, &env, &engine, global, settings, printer,
-                )
-                .await?;
+                running = session.restart(running).await?;
             }
             Ended::Changed => {
-                running = restart(
-                    running, &target, args, &env, &engine, global, settings, printer,
-                )
-                .await?;
+                running = session.restart(running).await?;
             }
         }
     }
@@ -171,40 +174,6 @@ async fn changed(watcher: Option<&mut Watcher>) {
     }
 }
 
-/// After a change: rebuild, and replace the container when that worked and made a new image;
-/// a failed build is reported and the old container goes on serving.
-#[allow(clippy::too_many_arguments)]
-async fn restart(
-    running: Running,
-    target: &Target,
-    args: &RunArgs,
-    env: &[(String, String)],
-    engine: &ContainerEngine,
-    global: &GlobalArgs,
-    settings: &Settings,
-    printer: &Printer,
-) -> anyhow::Result<Running> {
-    printer.detail("the app changed: rebuilding");
-    let image = match prepare(target, global, settings, printer).await {
-        Ok(image) => image,
-        Err(err) => {
-            crate::errors::report(&err, printer);
-            printer.detail(&format!(
-                "the rebuild failed: {} keeps running the previous build",
-                running.name
-            ));
-            return Ok(running);
-        }
-    };
-    if running.alive && image.image_id == running.image_id {
-        printer.detail("the image is unchanged: keeping the running container");
-        return Ok(running);
-    }
-    let port = running.host_port;
-    running.remove(engine).await;
-    Running::launch(image, args, env, engine, Some(port), printer).await
-}
-
 /// What to run: an image by name, or an app to build first.
 enum Target {
     Image(String),
@@ -225,6 +194,55 @@ struct Prepared {
     processes: Vec<String>,
     /// A docker-archive to load when the engine lacks the image.
     archive: Option<(Store, Image, Reference)>,
+}
+
+/// One `slipway run`: what it runs, with which settings, on which engine.
+struct Session<'a> {
+    target: Target,
+    args: &'a RunArgs,
+    env: Vec<(String, String)>,
+    engine: ContainerEngine,
+    global: &'a GlobalArgs,
+    settings: &'a Settings,
+    printer: &'a Printer,
+}
+
+impl Session<'_> {
+    /// Builds or finds the image and starts it.
+    async fn start(&self) -> anyhow::Result<Running> {
+        let image = self.prepare().await?;
+        Running::launch(image, self, None).await
+    }
+
+    /// After a change: rebuild, and replace the container when that worked and made a new
+    /// image; a failed build is reported and the old container goes on serving.
+    async fn restart(&self, running: Running) -> anyhow::Result<Running> {
+        self.printer.detail("the app changed: rebuilding");
+        let image = match self.prepare().await {
+            Ok(image) => image,
+            Err(err) => {
+                crate::errors::report(&err, self.printer);
+                self.printer.detail(&format!(
+                    "the rebuild failed: {} keeps running the previous build",
+                    running.name
+                ));
+                return Ok(running);
+            }
+        };
+        if running.alive && image.image_id == running.image_id {
+            self.printer
+                .detail("the image is unchanged: keeping the running container");
+            return Ok(running);
+        }
+        let port = running.host_port;
+        running.remove(&self.engine).await;
+        Running::launch(image, self, Some(port)).await
+    }
+
+    /// Builds (for an app) or finds (in the store) the image.
+    async fn prepare(&self) -> anyhow::Result<Prepared> {
+        prepare(&self.target, self.global, self.settings, self.printer).await
+    }
 }
 
 /// Builds (for an app) or finds (in the store) the image.
@@ -314,29 +332,19 @@ struct Running {
 }
 
 impl Running {
-    #[allow(clippy::too_many_arguments)]
-    async fn start(
-        target: &Target,
-        args: &RunArgs,
-        env: &[(String, String)],
-        engine: &ContainerEngine,
-        global: &GlobalArgs,
-        settings: &Settings,
-        printer: &Printer,
-    ) -> anyhow::Result<Running> {
-        let image = prepare(target, global, settings, printer).await?;
-        Self::launch(image, args, env, engine, None, printer).await
-    }
-
     /// Loads the image when the engine lacks it, then starts it.
     async fn launch(
         image: Prepared,
-        args: &RunArgs,
-        env: &[(String, String)],
-        engine: &ContainerEngine,
+        session: &Session<'_>,
         port: Option<u16>,
-        printer: &Printer,
     ) -> anyhow::Result<Running> {
+        let Session {
+            args,
+            env,
+            engine,
+            printer,
+            ..
+        } = session;
         load_if_missing(&image, engine, printer).await?;
         let (host_ip, host_port) = match (port, &args.port) {
             (Some(port), _) => ("0.0.0.0".to_string(), port),
@@ -361,7 +369,7 @@ impl Running {
         let spec = ContainerSpec {
             image: image.image_id.clone(),
             name: format!("slipway-{}-{}", image.name, host_port),
-            env: env.to_vec(),
+            env: env.clone(),
             memory,
             publish: Some(PortBinding {
                 host_ip,
