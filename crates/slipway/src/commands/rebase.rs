@@ -62,13 +62,31 @@ pub async fn run(
     };
     let mut run_images = RunImages::new(args, global, settings, &store, printer);
     let mut outcomes = Vec::new();
+    let mut failed = Vec::new();
     for spec in &specs {
-        let outcome = rebase_one(spec, args, &destinations, &store, &mut run_images, printer)
+        let result = rebase_one(spec, args, &destinations, &store, &mut run_images, printer)
             .await
-            .with_context(|| format!("rebasing {spec}"))?;
-        outcomes.push(outcome);
+            .with_context(|| format!("rebasing {spec}"));
+        match result {
+            Ok(outcome) => outcomes.push(outcome),
+            // One image's refusal must not leave the rest of a patch run undone: each is
+            // reported, and the exit status says that some failed.
+            Err(err) if specs.len() > 1 => {
+                crate::errors::report(&err, printer);
+                failed.push(spec.clone());
+            }
+            Err(err) => return Err(err),
+        }
     }
     report(&outcomes, printer);
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} images could not be rebased: {}",
+            failed.len(),
+            specs.len(),
+            failed.join(", ")
+        );
+    }
     Ok(())
 }
 

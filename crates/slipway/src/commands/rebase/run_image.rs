@@ -43,7 +43,7 @@ pub(super) struct RunImages<'a> {
     printer: &'a Printer,
     source: Option<DebianSource>,
     lockfiles: HashMap<String, Lockfile>,
-    made: HashMap<(String, String), NewRunImage>,
+    made: HashMap<(String, String, &'static str), NewRunImage>,
     named: Option<NewRunImage>,
 }
 
@@ -104,11 +104,22 @@ impl<'a> RunImages<'a> {
             }
             return Err(RebaseError::NotBuildpackBuilt { image: name.into() }.into());
         };
-        let key = (record.stack.clone(), record.flavor.clone());
+        // The new run image is compressed as the image's own base was (gzip or zstd), so the
+        // rebased image reads where the old one did.
+        let compression = image
+            .layers()
+            .first()
+            .and_then(|l| Compression::from_media_type(&l.media_type))
+            .unwrap_or(Compression::Gzip);
+        let key = (
+            record.stack.clone(),
+            record.flavor.clone(),
+            compression.name(),
+        );
         if let Some(made) = self.made.get(&key) {
             return Ok(made.clone());
         }
-        let made = self.newest(&record, name).await?;
+        let made = self.newest(&record, name, compression).await?;
         self.made.insert(key, made.clone());
         Ok(made)
     }
@@ -140,11 +151,16 @@ impl<'a> RunImages<'a> {
     }
 
     /// The newest run image of the stack and flavor `record` names.
-    async fn newest(&mut self, record: &RunImageRecord, name: &str) -> anyhow::Result<NewRunImage> {
+    async fn newest(
+        &mut self,
+        record: &RunImageRecord,
+        name: &str,
+        compression: Compression,
+    ) -> anyhow::Result<NewRunImage> {
         let Some(stack) = debian_stack(&record.stack) else {
             let run_image = slipway_stack::run_image(&record.stack, &StackOptions::default())
                 .with_context(|| format!("{name} was built on stack {}", record.stack))?;
-            return self.export(&run_image);
+            return self.export(&run_image, compression);
         };
         let flavor = stack.flavor(&record.flavor).map_err(|known| {
             anyhow::anyhow!(
@@ -163,7 +179,7 @@ impl<'a> RunImages<'a> {
         let progress = |event: FetchEvent| report_fetch(printer, &event);
         let options = RunImageOptions {
             ca_certs: Vec::new(),
-            compression: Compression::Gzip,
+            compression,
         };
         let run_image = self
             .source()?
@@ -176,7 +192,7 @@ impl<'a> RunImages<'a> {
                 &progress,
             )
             .await?;
-        let made = self.export(&run_image)?;
+        let made = self.export(&run_image, compression)?;
         step.done();
         Ok(made)
     }
@@ -202,9 +218,13 @@ impl<'a> RunImages<'a> {
     }
 
     /// The run image as `slipway stack build` writes it (same options, so the same digest).
-    fn export(&self, run_image: &RunImage) -> anyhow::Result<NewRunImage> {
+    fn export(
+        &self,
+        run_image: &RunImage,
+        compression: Compression,
+    ) -> anyhow::Result<NewRunImage> {
         let options = ExportOptions {
-            compression: Compression::Gzip,
+            compression,
             os: "linux",
             arch: "amd64",
             created: reproducible_epoch(),
