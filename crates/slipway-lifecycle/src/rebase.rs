@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use oci_spec::image::ImageConfiguration;
 use slipway_oci::canonical_json::to_canonical_json;
-use slipway_oci::{Image, LayerRecord};
+use slipway_oci::{Compression, Image, LayerRecord};
 
 use crate::metadata::{
     LIFECYCLE_METADATA_LABEL, LifecycleMetadata, RUN_IMAGE_LABEL, RunImageRecord, STACK_ID_LABEL,
@@ -225,11 +225,6 @@ pub fn rebase(
         &new_record,
         &top_layer,
     );
-    let records: Vec<LayerRecord> = base_layers
-        .iter()
-        .cloned()
-        .chain(kept_layers.iter().cloned())
-        .collect();
     let mut annotations: BTreeMap<String, String> = image
         .manifest
         .annotations()
@@ -239,11 +234,15 @@ pub fn rebase(
         .collect();
     annotations.insert(BASE_NAME.into(), run_image_name.into());
     annotations.insert(BASE_DIGEST.into(), run_image.digest.to_string());
-    let image =
-        Image::assemble(config, &records, &annotations).map_err(|e| RebaseError::Assemble {
-            image: name.into(),
-            reason: e.to_string(),
-        })?;
+    let image = assemble(
+        image,
+        name,
+        config,
+        &base_layers,
+        &kept_layers,
+        &annotations,
+    )?;
+
     Ok(Rebased {
         image,
         replaced_layers: top + 1,
@@ -251,6 +250,41 @@ pub fn rebase(
         old_run_image: old_record,
         new_run_image: new_record,
     })
+}
+
+/// The rebased image from its config and layers, in one media type family: the layers as OCI's,
+/// and all of it as Docker's again when `old` came so.
+fn assemble(
+    old: &Image,
+    name: &str,
+    config: ImageConfiguration,
+    base_layers: &[LayerRecord],
+    kept_layers: &[LayerRecord],
+    annotations: &BTreeMap<String, String>,
+) -> Result<Image, RebaseError> {
+    let records: Vec<LayerRecord> = base_layers
+        .iter()
+        .chain(kept_layers)
+        .cloned()
+        .map(|mut record| {
+            if let Some(compression) = Compression::from_media_type(&record.media_type) {
+                record.media_type = compression.media_type();
+            }
+            record
+        })
+        .collect();
+    Image::assemble(config, &records, annotations)
+        .and_then(|image| {
+            if old.has_docker_media_types() {
+                image.with_docker_media_types()
+            } else {
+                Ok(image)
+            }
+        })
+        .map_err(|e| RebaseError::Assemble {
+            image: name.into(),
+            reason: e.to_string(),
+        })
 }
 
 /// The refusals of the module's doc, in order of how badly the app would break.

@@ -215,3 +215,28 @@ fn a_run_image_the_app_does_not_name_needs_force() {
     );
     assert!(rebase(&app, "app", &mirror, "registry.example/mirror/run:21", true).is_ok());
 }
+
+#[test]
+fn an_image_with_docker_media_types_keeps_them() {
+    let images = Images::new();
+    let (old_run, new_run) = (
+        run_image("debian-13", "java-21", "1"),
+        run_image("debian-13", "java-21", "2"),
+    );
+    let app = images.app(&old_run).with_docker_media_types().unwrap();
+    let rebased = rebase(&app, "app", &images.run(&new_run), &new_run.name, false).unwrap();
+    assert!(rebased.image.has_docker_media_types());
+    let types: Vec<String> = rebased
+        .image
+        .manifest
+        .layers()
+        .iter()
+        .map(|l| l.media_type().to_string())
+        .collect();
+    assert!(
+        types
+            .iter()
+            .all(|t| t == "application/vnd.docker.image.rootfs.diff.tar.gzip"),
+        "{types:?}"
+    );
+}

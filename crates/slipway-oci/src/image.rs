@@ -14,6 +14,13 @@ use crate::canonical_json::to_canonical_json;
 use crate::digest::{Digest, sha256_digest};
 use crate::layer::Layer;
 
+/// Docker's Image Manifest V2, Schema 2 media type.
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// Docker's image config media type.
+const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+/// Docker's gzip layer media type.
+const DOCKER_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+
 /// Errors while assembling or parsing an image.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
@@ -40,6 +47,14 @@ pub enum ImageError {
     ConfigDigest {
         /// The digest the manifest names.
         expected: Digest,
+    },
+    /// A layer whose compression Docker's image format has no media type for (zstd).
+    #[error("layer {digest} is {media_type}, which Docker's image format cannot name: build with gzip")]
+    NoDockerMediaType {
+        /// The layer's digest.
+        digest: String,
+        /// Its OCI media type.
+        media_type: String,
     },
     /// The manifest and config disagree on the number of layers.
     #[error("the manifest lists {manifest} layers but the config lists {config} diff_ids")]
@@ -181,6 +196,67 @@ impl Image {
             config,
             config_bytes,
         })
+    }
+
+    /// The same image with Docker's Image Manifest V2, Schema 2 media types (manifest, config,
+    /// gzip layers) instead of OCI's: the same config and layer bytes, another manifest. For
+    /// tools that write Docker manifests around whatever layers they are given (`pack rebase`,
+    /// through go-containerregistry): given OCI layers they make an image no engine pulls. The
+    /// schema has no annotations, so they are left out.
+    pub fn with_docker_media_types(&self) -> Result<Image, ImageError> {
+        let layers = self
+            .manifest
+            .layers()
+            .iter()
+            .map(|layer| match layer.media_type().to_string().as_str() {
+                "application/vnd.oci.image.layer.v1.tar+gzip" | DOCKER_LAYER_GZIP => {
+                    Ok(Descriptor::new(
+                        MediaType::Other(DOCKER_LAYER_GZIP.into()),
+                        layer.size(),
+                        layer.digest().clone(),
+                    ))
+                }
+                other => Err(ImageError::NoDockerMediaType {
+                    digest: layer.digest().to_string(),
+                    media_type: other.to_string(),
+                }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let config = self.config_descriptor();
+        let manifest = ImageManifestBuilder::default()
+            .schema_version(2u32)
+            .media_type(MediaType::Other(DOCKER_MANIFEST.into()))
+            .config(Descriptor::new(
+                MediaType::Other(DOCKER_CONFIG.into()),
+                config.size(),
+                config.digest().clone(),
+            ))
+            .layers(layers)
+            .build()
+            .map_err(|source| ImageError::Build {
+                what: "manifest",
+                source,
+            })?;
+        let manifest_bytes = to_canonical_json(&manifest).map_err(|source| ImageError::Parse {
+            what: "manifest",
+            source,
+        })?;
+        Ok(Image {
+            digest: sha256_digest(&manifest_bytes),
+            manifest,
+            manifest_bytes,
+            config: self.config.clone(),
+            config_bytes: self.config_bytes.clone(),
+        })
+    }
+
+    /// Whether the manifest is Docker's (V2, Schema 2) rather than OCI's.
+    #[must_use]
+    pub fn has_docker_media_types(&self) -> bool {
+        self.manifest
+            .media_type()
+            .as_ref()
+            .is_some_and(|m| m.to_string() == DOCKER_MANIFEST)
     }
 
     /// Parses an image from its stored bytes, checking that the config is the one the manifest

@@ -182,6 +182,10 @@ pub struct BuildArgs {
     /// Layer compression.
     #[arg(long, value_enum, default_value_t = CompressionArg::Gzip)]
     pub compression: CompressionArg,
+    /// Manifest media types: OCI's, or Docker's (V2 Schema 2) for tools that write Docker
+    /// manifests around the layers they are given, such as `pack rebase`.
+    #[arg(long, value_enum, default_value_t = MediaTypesArg::Oci)]
+    pub media_types: MediaTypesArg,
     /// A PEM CA bundle to put in the image instead of this machine's.
     #[arg(long, value_name = "FILE")]
     pub ca_certs: Option<PathBuf>,
@@ -196,6 +200,28 @@ pub struct OutputArgs {
     /// Push the image to the registry its name points at (same as -o registry).
     #[arg(long)]
     pub publish: bool,
+}
+
+/// Manifest media types on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MediaTypesArg {
+    /// OCI image manifest (the default).
+    Oci,
+    /// Docker Image Manifest V2, Schema 2 (gzip layers only).
+    Docker,
+}
+
+impl MediaTypesArg {
+    /// `image` with these media types.
+    pub fn apply(
+        self,
+        image: slipway_oci::Image,
+    ) -> Result<slipway_oci::Image, slipway_oci::ImageError> {
+        match self {
+            Self::Oci => Ok(image),
+            Self::Docker => image.with_docker_media_types(),
+        }
+    }
 }
 
 /// Layer compression on the command line.
@@ -364,4 +390,7 @@ pub struct StackBuildArgs {
     /// A PEM CA bundle to put in the image instead of this machine's.
     #[arg(long, value_name = "FILE")]
     pub ca_certs: Option<PathBuf>,
+    /// Manifest media types (see `slipway build --media-types`).
+    #[arg(long, value_enum, default_value_t = MediaTypesArg::Oci)]
+    pub media_types: MediaTypesArg,
 }

@@ -459,3 +459,97 @@ fn pack_inspect_image_reads_a_slipway_image_as_buildpack_built() {
         "{text}"
     );
 }
+
+/// The layer digests of `repo:tag`'s manifest in `registry`, either media type family.
+fn manifest_layers(registry: &Registry, repo: &str, tag: &str) -> Vec<String> {
+    let out = std::process::Command::new("curl")
+        .args([
+            "-fsS",
+            "-H",
+            "Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json",
+        ])
+        .arg(format!("{}/v2/{repo}/manifests/{tag}", registry.url()))
+        .output()
+        .unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+#[ignore = "end-to-end: needs podman, docker-registry, Go and pack (scripts/test builds it)"]
+fn pack_rebase_moves_a_slipway_image_onto_a_slipway_run_image() {
+    require_tools();
+    let pack = std::env::var("PACK").unwrap_or_else(|_| "pack".into());
+    let registry = Registry::start();
+    let cache = tempfile::tempdir().unwrap();
+    let host = registry.host();
+    // Two run images of the scratch stack that differ in their CA bundle; pack (through
+    // go-containerregistry) writes Docker manifests, so the images use Docker's media types.
+    let one_ca = cache.path().join("one-ca.pem");
+    let bundle = std::fs::read_to_string(slipway_stack::find_host_ca_bundle().unwrap()).unwrap();
+    let first = bundle
+        .split_inclusive("-----END CERTIFICATE-----")
+        .next()
+        .unwrap();
+    std::fs::write(&one_ca, first.trim_start()).unwrap();
+    for (tag, extra) in [("old", None), ("new", Some(&one_ca))] {
+        let mut cmd = host_go(cache.path());
+        cmd.args([
+            "stack",
+            "build",
+            "scratch",
+            "-t",
+            &format!("{host}/run:{tag}"),
+        ])
+        .args(["--media-types", "docker", "--publish", "-q"]);
+        if let Some(file) = extra {
+            cmd.arg("--ca-certs").arg(file);
+        }
+        ok(&mut cmd);
+    }
+    let image = format!("{host}/go-hello:pack");
+    build_quiet(
+        cache.path(),
+        &example("go-hello"),
+        &["-t", &image, "--media-types", "docker", "--publish"],
+    );
+    let before = manifest_layers(&registry, "go-hello", "pack");
+    let service = slipway_testkit::PodmanService::start();
+    // --force: pack only lets a run image through unasked when it is the one the image names,
+    // and slipway names its run images by stack, not by where they were published.
+    let out = std::process::Command::new(&pack)
+        .args([
+            "rebase",
+            &image,
+            "--run-image",
+            &format!("{host}/run:new"),
+            "--force",
+            "--publish",
+        ])
+        .env("DOCKER_HOST", service.docker_host())
+        .output()
+        .unwrap_or_else(|e| panic!("running {pack} (scripts/test builds it; set PACK): {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    let after = manifest_layers(&registry, "go-hello", "pack");
+    let new_base = manifest_layers(&registry, "run", "new");
+    assert_eq!(after[..new_base.len()], new_base[..], "{text}");
+    assert_ne!(after[0], before[0]);
+    assert_eq!(
+        after[new_base.len()..],
+        before[1..],
+        "the app layers are kept"
+    );
+    Podman::pull(&image);
+    assert_eq!(greeting_of(&image), GREETING);
+    Podman::rmi(&image);
+}

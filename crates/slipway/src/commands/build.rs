@@ -142,11 +142,12 @@ pub async fn build(
         &options,
     )?;
     report_layers(&exported, printer);
-    store.tag(&exported.image, &reference)?;
+    let image = args.media_types.apply(exported.image)?;
+    store.tag(&image, &reference)?;
     step.done();
     Ok(Built {
         reference,
-        image: exported.image,
+        image,
         store,
         manifest_memory: app.manifest.as_ref().and_then(|(_, m)| m.memory),
     })

@@ -18,7 +18,7 @@ use slipway_oci::Image;
 
 use super::build::{self, Built};
 use crate::app_source::{MEMORY_LABEL, parse_env};
-use crate::cli::{BuildArgs, CompressionArg, GlobalArgs, OutputArgs, RunArgs};
+use crate::cli::{BuildArgs, CompressionArg, GlobalArgs, MediaTypesArg, OutputArgs, RunArgs};
 use crate::printer::Printer;
 use crate::settings::Settings;
 use crate::store::{Store, display_name};
@@ -479,6 +479,7 @@ fn build_args(args: &RunArgs, path: &Path) -> BuildArgs {
         platform: "linux/amd64".into(),
         no_cache: false,
         compression: CompressionArg::Gzip,
+        media_types: MediaTypesArg::Oci,
         ca_certs: None,
     }
 }

@@ -166,7 +166,8 @@ pub async fn build(
         created: reproducible_epoch(),
         reuse_layers: true,
     };
-    let exported = export_run_image(&store.layout, &run_image, &options)?;
+    let mut exported = export_run_image(&store.layout, &run_image, &options)?;
+    exported.image = args.media_types.apply(exported.image)?;
     store.tag(&exported.image, &reference)?;
     for layer in &exported.layers {
         printer.detail(&format!(
