@@ -174,6 +174,7 @@ fn add_base_labels(
         digest: base.digest.to_string(),
         layers: base_records.len(),
         lockfile: label(LOCKFILE_LABEL).unwrap_or_default(),
+        ca_certs: ca_cert_digests(label(CA_CERTS_LABEL).as_deref()),
         env_keys: run_image.env.iter().map(|(k, _)| k.clone()).collect(),
     };
     let mut inner = config.config().clone().unwrap_or_default();
@@ -189,6 +190,18 @@ fn canonical<T: serde::Serialize>(value: &T) -> String {
     String::from_utf8(to_canonical_json(value).unwrap_or_default()).unwrap_or_default()
 }
 
+/// The digests a run image's `io.slipway.stack.ca-certs` label lists.
+pub(crate) fn ca_cert_digests(label: Option<&str>) -> Vec<String> {
+    label
+        .unwrap_or_default()
+        .split(',')
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The run image label listing its extra CA files (`slipway_stack::debian::CA_CERTS_LABEL`).
+pub(crate) const CA_CERTS_LABEL: &str = "io.slipway.stack.ca-certs";
 /// The run image label naming its flavor (`slipway_stack::debian::FLAVOR_LABEL`).
 const FLAVOR_LABEL: &str = "io.slipway.stack.flavor";
 /// The run image label with its lockfile's digest (`slipway_stack::debian::LOCKFILE_DIGEST_LABEL`).

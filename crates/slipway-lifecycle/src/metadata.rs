@@ -85,6 +85,10 @@ pub struct RunImageRecord {
     /// The digest of the lockfile its packages came from, when a Debian stack's.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub lockfile: String,
+    /// The digests of the extra CA files (`--ca-certs`) in the run image, which a rebase puts in
+    /// the new one too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ca_certs: Vec<String>,
     /// The names of the run image's environment variables (`PATH`, `JAVA_HOME`...), whose
     /// values a rebase takes from the new run image.
     #[serde(default)]

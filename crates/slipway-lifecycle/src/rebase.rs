@@ -208,6 +208,12 @@ pub fn rebase(
             .get(LOCKFILE_LABEL)
             .cloned()
             .unwrap_or_default(),
+        ca_certs: crate::export::ca_cert_digests(
+            run_image
+                .labels()
+                .get(crate::export::CA_CERTS_LABEL)
+                .map(String::as_str),
+        ),
         env_keys: env_of(&run_image.config)
             .iter()
             .map(|e| e.split('=').next().unwrap_or_default().to_string())

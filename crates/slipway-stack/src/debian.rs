@@ -29,6 +29,8 @@ pub use error::DebianStackError;
 
 /// The label recording the digest of the lockfile a run image was made from.
 pub const LOCKFILE_DIGEST_LABEL: &str = "io.slipway.stack.lockfile";
+/// The label listing the digests of the extra CA files (`--ca-certs`) in a run image.
+pub const CA_CERTS_LABEL: &str = "io.slipway.stack.ca-certs";
 /// The label naming a run image's flavor.
 pub const FLAVOR_LABEL: &str = "io.slipway.stack.flavor";
 
@@ -277,14 +279,53 @@ impl DebianSource {
             layers,
             env,
             user: format!("{APP_UID}:{APP_GID}"),
-            labels: vec![
-                (
-                    LOCKFILE_DIGEST_LABEL.to_string(),
-                    lockfile_digest(lockfile)?,
-                ),
-                (FLAVOR_LABEL.to_string(), flavor.name.clone()),
-            ],
+            labels: [
+                vec![
+                    (
+                        LOCKFILE_DIGEST_LABEL.to_string(),
+                        lockfile_digest(lockfile)?,
+                    ),
+                    (FLAVOR_LABEL.to_string(), flavor.name.clone()),
+                ],
+                self.remember_ca_certs(&options.ca_certs)?,
+            ]
+            .concat(),
         })
+    }
+
+    /// Keeps a copy of each extra CA file (`--ca-certs`) by its digest, and returns the label
+    /// listing those digests (none without extra CAs): a rebase then makes the new run image
+    /// with the same CAs, so an enterprise CA never silently drops out of an app's trust.
+    fn remember_ca_certs(
+        &self,
+        files: &[PathBuf],
+    ) -> Result<Vec<(String, String)>, DebianStackError> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut digests = Vec::new();
+        for file in files {
+            let pem =
+                std::fs::read(file).map_err(|e| DebianStackError::CaCerts(file.clone(), e))?;
+            let digest = slipway_oci::sha256_digest(&pem).to_string();
+            let path = self.ca_cert_path(&digest);
+            if !path.is_file() {
+                let io = |e| DebianStackError::Cache(path.clone(), e);
+                std::fs::create_dir_all(path.parent().unwrap_or(&self.debian_cache)).map_err(io)?;
+                slipway_oci::layout::atomic_write(&path, &pem)
+                    .map_err(|e| DebianStackError::Cache(path.clone(), std::io::Error::other(e)))?;
+            }
+            digests.push(digest);
+        }
+        Ok(vec![(CA_CERTS_LABEL.to_string(), digests.join(","))])
+    }
+
+    /// Where the extra CA file with `digest` is kept, when a run image was made with it here.
+    #[must_use]
+    pub fn ca_cert_path(&self, digest: &str) -> PathBuf {
+        self.debian_cache
+            .join("ca-certs")
+            .join(format!("{}.pem", digest.replace(':', "-")))
     }
 
     /// Keeps a copy of `lockfile` by its digest (the digest run images record), so that a later
@@ -311,7 +352,9 @@ impl DebianSource {
 
     fn lockfile_path(&self, digest: &str) -> PathBuf {
         let name = digest.replace(':', "-");
-        self.debian_cache.join("lockfiles").join(format!("{name}.lock"))
+        self.debian_cache
+            .join("lockfiles")
+            .join(format!("{name}.lock"))
     }
 
     /// The build environment's root filesystem for `lockfile`'s build set `set` ([`BUILD_SET`],

@@ -313,3 +313,30 @@ fn an_image_already_on_the_newest_run_image_is_left_as_it_is() {
     );
     assert_eq!(store_state(), before);
 }
+
+#[test]
+#[ignore = "end-to-end: needs the Debian mirror, Maven Central, podman and docker-registry"]
+fn extra_ca_certificates_stay_through_a_rebase() {
+    // One CA of this machine's bundle, as an enterprise CA would be given.
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("enterprise-ca.pem");
+    let bundle = std::fs::read_to_string(slipway_stack::find_host_ca_bundle().unwrap()).unwrap();
+    let first = bundle
+        .split_inclusive("-----END CERTIFICATE-----")
+        .next()
+        .unwrap();
+    std::fs::write(&ca, first.trim_start()).unwrap();
+    let name = "slipway-e2e/java-jar-ca:1";
+    {
+        let _turn = build_turn();
+        ok(java_slipway()
+            .arg("build")
+            .arg(common::example("java-jar"))
+            .args(["-t", name, "--ca-certs"])
+            .arg(&ca));
+    }
+    // The newest run image with the same CA is the one it stands on: nothing to do. Without
+    // the CA it would be another run image, and the rebase would drop the CA.
+    let out = ok(java_slipway().args(["rebase", name]));
+    assert!(out.contains("is already on this run image"), "{out}");
+}

@@ -3,6 +3,7 @@
 //! or the current resolution, exactly as `slipway stack build` would make it.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use slipway_debian::fetch::FetchEvent;
@@ -112,7 +113,7 @@ impl<'a> RunImages<'a> {
             .and_then(|l| Compression::from_media_type(&l.media_type))
             .unwrap_or(Compression::Gzip);
         let key = (
-            record.stack.clone(),
+            format!("{} {}", record.stack, record.ca_certs.join(",")),
             record.flavor.clone(),
             compression.name(),
         );
@@ -177,8 +178,9 @@ impl<'a> RunImages<'a> {
         ));
         let (printer, store) = (self.printer, self.store);
         let progress = |event: FetchEvent| report_fetch(printer, &event);
+        let ca_certs = self.ca_certs(record, name)?;
         let options = RunImageOptions {
-            ca_certs: Vec::new(),
+            ca_certs,
             compression,
         };
         let run_image = self
@@ -195,6 +197,27 @@ impl<'a> RunImages<'a> {
         let made = self.export(&run_image, compression)?;
         step.done();
         Ok(made)
+    }
+
+    /// The extra CA files the image's run image was made with (`--ca-certs`), kept by digest in
+    /// the Debian cache: the new run image gets them too.
+    fn ca_certs(&mut self, record: &RunImageRecord, name: &str) -> anyhow::Result<Vec<PathBuf>> {
+        let source = self.source()?;
+        record
+            .ca_certs
+            .iter()
+            .map(|digest| {
+                let path = source.ca_cert_path(digest);
+                if path.is_file() {
+                    Ok(path)
+                } else {
+                    bail!(
+                        "{name} was built with extra CA certificates (--ca-certs, {digest}) that \
+                         this cache does not have: rebuild it with the same --ca-certs"
+                    )
+                }
+            })
+            .collect()
     }
 
     /// `-l FILE`, else the current resolution of `stack` (once per stack).
