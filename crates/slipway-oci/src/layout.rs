@@ -166,6 +166,18 @@ impl OciLayout {
         image: &Image,
         annotations: &BTreeMap<String, String>,
     ) -> Result<(), LayoutError> {
+        self.put_image_replacing(image, annotations, None)
+    }
+
+    /// [`Self::put_image`], also dropping the entry of the image `replaced` when it has no ref
+    /// name (which would otherwise stay beside the new one): a rebase's write-back into a
+    /// layout whose images are not named.
+    pub fn put_image_replacing(
+        &self,
+        image: &Image,
+        annotations: &BTreeMap<String, String>,
+        replaced: Option<&Digest>,
+    ) -> Result<(), LayoutError> {
         let _lock = self.lock_index()?;
         self.write_blob(&image.config_bytes)?;
         self.write_blob(&image.manifest_bytes)?;
@@ -187,7 +199,10 @@ impl OciLayout {
         let name = annotations.get(REF_NAME).cloned();
         let mut entries = self.entries()?;
         entries.retain(|e| name.is_none() || e.name != name);
-        entries.retain(|e| !(e.name.is_none() && e.descriptor.digest() == descriptor.digest()));
+        entries.retain(|e| {
+            let digest = e.descriptor.digest();
+            !(e.name.is_none() && (digest == descriptor.digest() || Some(digest) == replaced))
+        });
         entries.push(IndexEntry { descriptor, name });
         self.write_index(&entries)
     }

@@ -102,3 +102,26 @@ fn compressed_layer_lookup_needs_the_blob() {
     fs::remove_file(layout.blob_path(&digest)).unwrap();
     assert_eq!(layout.compressed_layer(&diff_id, Compression::Gzip), None);
 }
+
+#[test]
+fn an_unnamed_image_is_replaced_by_the_one_put_in_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = OciLayout::create(dir.path()).unwrap();
+    let (old, other, new) = (
+        image_in(&layout, "old"),
+        image_in(&layout, "other"),
+        image_in(&layout, "new"),
+    );
+    layout.put_image(&old, &BTreeMap::new()).unwrap();
+    layout.put_image(&other, &BTreeMap::new()).unwrap();
+    layout
+        .put_image_replacing(&new, &BTreeMap::new(), Some(&old.digest))
+        .unwrap();
+    let digests: Vec<Digest> = layout
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.descriptor.digest().clone())
+        .collect();
+    assert_eq!(digests, [other.digest, new.digest]);
+}

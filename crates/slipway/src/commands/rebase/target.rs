@@ -158,9 +158,10 @@ impl Located {
                 let (blobs, bytes) = layout
                     .copy_blobs_from(rebased, &store.layout)
                     .with_context(|| format!("copying the new base layers into {}", self.name))?;
-                // The same annotations: the same ref name, so the rebased image replaces it.
+                // The same annotations: the same ref name, so the rebased image replaces it (an
+                // unnamed one replaces the entry it came from).
                 layout
-                    .put_image(rebased, annotations)
+                    .put_image_replacing(rebased, annotations, Some(&self.image.digest))
                     .with_context(|| format!("writing the rebased image to {}", self.name))?;
                 Ok(Written { blobs, bytes })
             }
