@@ -200,6 +200,34 @@ fn a_security_update_rebases_a_registry_image_without_moving_its_app_layers() {
         .find_map(|(name, to)| Some((*name, dpkg_version(&image, name)?, *to)))
         .unwrap_or_else(|| panic!("no dpkg status entry for any of {updated:?}"));
     assert_eq!(found, to, "the dpkg status entry of {package}");
+    // An SBOM tool nobody here wrote (syft, which scripts/test installs) sees the patch too.
+    let syft = std::env::var("SYFT").unwrap_or_else(|_| "syft".into());
+    let scan = Command::new(&syft)
+        .args(["scan", &format!("registry:{image}"), "-o", "json", "-q"])
+        .env("SYFT_REGISTRY_INSECURE_USE_HTTP", "true")
+        .output()
+        .unwrap_or_else(|e| panic!("running {syft} (scripts/test installs it): {e}"));
+    assert!(
+        scan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let versions: Vec<(String, String)> = report["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| {
+            Some((
+                a["name"].as_str()?.to_string(),
+                a["version"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    assert!(
+        versions.contains(&(package.to_string(), to.to_string())),
+        "syft does not see {package} {to}"
+    );
     drop(container);
     Podman::rmi(&image);
 }
