@@ -81,6 +81,33 @@ fn layer_digests(manifest: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The (name, version) of every package syft finds in `image`, read from its registry.
+fn syft_packages(image: &str) -> Vec<(String, String)> {
+    let syft = std::env::var("SYFT").unwrap_or_else(|_| "syft".into());
+    let scan = Command::new(&syft)
+        .args(["scan", &format!("registry:{image}"), "-o", "json", "-q"])
+        .env("SYFT_REGISTRY_INSECURE_USE_HTTP", "true")
+        .output()
+        .unwrap_or_else(|e| panic!("running {syft} (scripts/test installs it): {e}"));
+    assert!(
+        scan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    report["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| {
+            Some((
+                a["name"].as_str()?.to_string(),
+                a["version"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
 /// The version a dpkg status entry of `image` gives `package`, read from a created (not run)
 /// container, since the run image has no shell.
 fn dpkg_version(image: &str, package: &str) -> Option<String> {
@@ -201,29 +228,7 @@ fn a_security_update_rebases_a_registry_image_without_moving_its_app_layers() {
         .unwrap_or_else(|| panic!("no dpkg status entry for any of {updated:?}"));
     assert_eq!(found, to, "the dpkg status entry of {package}");
     // An SBOM tool nobody here wrote (syft, which scripts/test installs) sees the patch too.
-    let syft = std::env::var("SYFT").unwrap_or_else(|_| "syft".into());
-    let scan = Command::new(&syft)
-        .args(["scan", &format!("registry:{image}"), "-o", "json", "-q"])
-        .env("SYFT_REGISTRY_INSECURE_USE_HTTP", "true")
-        .output()
-        .unwrap_or_else(|e| panic!("running {syft} (scripts/test installs it): {e}"));
-    assert!(
-        scan.status.success(),
-        "{}",
-        String::from_utf8_lossy(&scan.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
-    let versions: Vec<(String, String)> = report["artifacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|a| {
-            Some((
-                a["name"].as_str()?.to_string(),
-                a["version"].as_str()?.to_string(),
-            ))
-        })
-        .collect();
+    let versions = syft_packages(&image);
     assert!(
         versions.contains(&(package.to_string(), to.to_string())),
         "syft does not see {package} {to}"
