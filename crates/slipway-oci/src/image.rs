@@ -181,6 +181,15 @@ impl Image {
                     .collect::<HashMap<_, _>>(),
             );
         }
+        Self::with_manifest(builder, config, config_bytes)
+    }
+
+    /// The image the manifest `builder` describes, serialised as canonical JSON and digested.
+    fn with_manifest(
+        builder: ImageManifestBuilder,
+        config: ImageConfiguration,
+        config_bytes: Vec<u8>,
+    ) -> Result<Image, ImageError> {
         let manifest = builder.build().map_err(|source| ImageError::Build {
             what: "manifest",
             source,
@@ -223,7 +232,7 @@ impl Image {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let config = self.config_descriptor();
-        let manifest = ImageManifestBuilder::default()
+        let builder = ImageManifestBuilder::default()
             .schema_version(2u32)
             .media_type(MediaType::Other(DOCKER_MANIFEST.into()))
             .config(Descriptor::new(
@@ -231,23 +240,8 @@ impl Image {
                 config.size(),
                 config.digest().clone(),
             ))
-            .layers(layers)
-            .build()
-            .map_err(|source| ImageError::Build {
-                what: "manifest",
-                source,
-            })?;
-        let manifest_bytes = to_canonical_json(&manifest).map_err(|source| ImageError::Parse {
-            what: "manifest",
-            source,
-        })?;
-        Ok(Image {
-            digest: sha256_digest(&manifest_bytes),
-            manifest,
-            manifest_bytes,
-            config: self.config.clone(),
-            config_bytes: self.config_bytes.clone(),
-        })
+            .layers(layers);
+        Self::with_manifest(builder, self.config.clone(), self.config_bytes.clone())
     }
 
     /// Whether the manifest is Docker's (V2, Schema 2) rather than OCI's.
