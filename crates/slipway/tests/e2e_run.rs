@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{example, fails, slipway};
-use slipway_testkit::{Podman, PodmanService, copy_dir, free_port, http_get, require_tools};
+use slipway_testkit::{Podman, PodmanService, copy_dir, http_get, require_tools};
 
 const GREETING: &str = "Hello from slipway!\n";
 
@@ -288,8 +288,10 @@ fn watch_serves_an_edit_and_keeps_the_old_build_when_a_rebuild_fails() {
 fn a_port_already_taken_is_a_clear_error() {
     require_tools();
     let cache = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _taken = std::net::TcpListener::bind(("0.0.0.0", port)).unwrap();
+    // Held by this test from the start (a port found free and then bound could be taken by a
+    // test running beside this one in between).
+    let taken = std::net::TcpListener::bind(("0.0.0.0", 0)).unwrap();
+    let port = taken.local_addr().unwrap().port();
     let err = fails(
         slipway(cache.path())
             .env("SLIPWAY_STACK", "scratch")

@@ -330,10 +330,16 @@ impl CliEngine {
         }
     }
 
-    /// The command with `args`, no stdin, killed if slipway stops waiting for it.
+    /// The command with `args`, no stdin, killed if slipway stops waiting for it, and in a
+    /// process group of its own: a terminal's Ctrl-C reaches slipway, which stops the container
+    /// and removes it, rather than also cutting `podman logs` off halfway through.
     fn command(&self, args: &[OsString]) -> Command {
         let mut command = Command::new(&self.program);
-        command.args(args).stdin(Stdio::null()).kill_on_drop(true);
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .process_group(0);
         command
     }
 
