@@ -22,8 +22,7 @@ use crate::buildpack::{BuildOutput, Buildpack};
 use crate::launcher_binary::LAUNCHER;
 use crate::metadata::{
     BUILD_METADATA_LABEL, BuildMetadata, BuildpackRef, LIFECYCLE_METADATA_LABEL, LifecycleMetadata,
-    ProcessMetadata, RUN_IMAGE_LABEL, RunImageMetadata, RunImageRecord, STACK_ID_LABEL,
-    StackMetadata,
+    ProcessMetadata, RUN_IMAGE_LABEL, RunImageMetadata, STACK_ID_LABEL, StackMetadata,
 };
 use crate::run_image::{assemble_run_image, store_run_layers};
 
@@ -161,22 +160,7 @@ fn add_base_labels(
         },
         stack: StackMetadata::default(),
     };
-    let label = |name: &str| {
-        run_image
-            .labels
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let record = RunImageRecord {
-        stack: run_image.stack.clone(),
-        flavor: label(FLAVOR_LABEL).unwrap_or_else(|| "base".into()),
-        digest: base.digest.to_string(),
-        layers: base_records.len(),
-        lockfile: label(LOCKFILE_LABEL).unwrap_or_default(),
-        ca_certs: ca_cert_digests(label(CA_CERTS_LABEL).as_deref()),
-        env_keys: run_image.env.iter().map(|(k, _)| k.clone()).collect(),
-    };
+    let record = crate::rebase::run_image_record(base);
     let mut inner = config.config().clone().unwrap_or_default();
     let mut labels = inner.labels().clone().unwrap_or_default();
     labels.insert(LIFECYCLE_METADATA_LABEL.into(), canonical(&lifecycle));
@@ -189,23 +173,6 @@ fn add_base_labels(
 fn canonical<T: serde::Serialize>(value: &T) -> String {
     String::from_utf8(to_canonical_json(value).unwrap_or_default()).unwrap_or_default()
 }
-
-/// The digests a run image's `io.slipway.stack.ca-certs` label lists.
-pub(crate) fn ca_cert_digests(label: Option<&str>) -> Vec<String> {
-    label
-        .unwrap_or_default()
-        .split(',')
-        .filter(|d| !d.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// The run image label listing its extra CA files (`slipway_stack::debian::CA_CERTS_LABEL`).
-pub(crate) const CA_CERTS_LABEL: &str = "io.slipway.stack.ca-certs";
-/// The run image label naming its flavor (`slipway_stack::debian::FLAVOR_LABEL`).
-const FLAVOR_LABEL: &str = "io.slipway.stack.flavor";
-/// The run image label with its lockfile's digest (`slipway_stack::debian::LOCKFILE_DIGEST_LABEL`).
-const LOCKFILE_LABEL: &str = "io.slipway.stack.lockfile";
 
 fn build_layer(name: &str, content: &LayerBuilder) -> Result<UncompressedLayer, ExportError> {
     content

@@ -20,14 +20,12 @@ use oci_spec::image::ImageConfiguration;
 use slipway_oci::canonical_json::to_canonical_json;
 use slipway_oci::{Compression, Image, LayerRecord};
 
+use slipway_stack::debian::{CA_CERTS_LABEL, FLAVOR_LABEL, LOCKFILE_DIGEST_LABEL};
+
 use crate::metadata::{
     LIFECYCLE_METADATA_LABEL, LifecycleMetadata, RUN_IMAGE_LABEL, RunImageRecord, STACK_ID_LABEL,
 };
 
-/// The run image label naming its flavor.
-const FLAVOR_LABEL: &str = "io.slipway.stack.flavor";
-/// The run image label with its lockfile's digest.
-const LOCKFILE_LABEL: &str = "io.slipway.stack.lockfile";
 /// Annotations naming the base image.
 const BASE_NAME: &str = "org.opencontainers.image.base.name";
 const BASE_DIGEST: &str = "org.opencontainers.image.base.digest";
@@ -192,33 +190,7 @@ pub fn rebase(
             l
         })
         .collect();
-    let new_record = RunImageRecord {
-        stack: stack_of(run_image)
-            .trim_start_matches("io.slipway.stacks.")
-            .to_string(),
-        flavor: run_image
-            .labels()
-            .get(FLAVOR_LABEL)
-            .cloned()
-            .unwrap_or_else(|| "base".into()),
-        digest: run_image.digest.to_string(),
-        layers: base_layers.len(),
-        lockfile: run_image
-            .labels()
-            .get(LOCKFILE_LABEL)
-            .cloned()
-            .unwrap_or_default(),
-        ca_certs: crate::export::ca_cert_digests(
-            run_image
-                .labels()
-                .get(crate::export::CA_CERTS_LABEL)
-                .map(String::as_str),
-        ),
-        env_keys: env_of(&run_image.config)
-            .iter()
-            .map(|e| e.split('=').next().unwrap_or_default().to_string())
-            .collect(),
-    };
+    let new_record = run_image_record(run_image);
     let top_layer = base_layers
         .last()
         .map(|l| l.diff_id.to_string())
@@ -361,6 +333,35 @@ fn check(
         });
     }
     Ok(())
+}
+
+/// What an app image records of `run_image` (a run image as `slipway stack build` writes it:
+/// its stack, flavor, lockfile and extra CAs in its labels): the one place both export and
+/// rebase make [`RunImageRecord`] from.
+pub(crate) fn run_image_record(run_image: &Image) -> RunImageRecord {
+    let labels = run_image.labels();
+    let label = |name: &str| labels.get(name).cloned().unwrap_or_default();
+    RunImageRecord {
+        stack: stack_of(run_image)
+            .trim_start_matches("io.slipway.stacks.")
+            .to_string(),
+        flavor: labels
+            .get(FLAVOR_LABEL)
+            .cloned()
+            .unwrap_or_else(|| "base".into()),
+        digest: run_image.digest.to_string(),
+        layers: run_image.manifest.layers().len(),
+        lockfile: label(LOCKFILE_DIGEST_LABEL),
+        ca_certs: label(CA_CERTS_LABEL)
+            .split(',')
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect(),
+        env_keys: env_of(&run_image.config)
+            .iter()
+            .map(|e| e.split('=').next().unwrap_or_default().to_string())
+            .collect(),
+    }
 }
 
 /// The stack an image names (`io.buildpacks.stack.id`), or "none".

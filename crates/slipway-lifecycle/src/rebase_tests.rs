@@ -27,7 +27,7 @@ fn run_image(stack: &str, flavor: &str, patch: &str) -> RunImage {
         user: "1000:1000".into(),
         labels: vec![
             (FLAVOR_LABEL.into(), flavor.into()),
-            (LOCKFILE_LABEL.into(), format!("sha256:lock-{patch}")),
+            (LOCKFILE_DIGEST_LABEL.into(), format!("sha256:lock-{patch}")),
         ],
     }
 }

@@ -49,7 +49,9 @@ pub enum ImageError {
         expected: Digest,
     },
     /// A layer whose compression Docker's image format has no media type for (zstd).
-    #[error("layer {digest} is {media_type}, which Docker's image format cannot name: build with gzip")]
+    #[error(
+        "layer {digest} is {media_type}, which Docker's image format cannot name: build with gzip"
+    )]
     NoDockerMediaType {
         /// The layer's digest.
         digest: String,

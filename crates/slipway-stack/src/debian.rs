@@ -127,25 +127,17 @@ impl DebianSource {
                 [stack.run_packages, &flavor.packages].concat(),
             )?;
         }
-        resolve_set(
-            BUILD_SET.into(),
-            [
-                stack.run_packages,
-                stack.build_packages,
-                BUILDPACK_BUILD_PACKAGES,
-            ]
-            .concat(),
-        )?;
+        let build_roots = [
+            stack.run_packages,
+            stack.build_packages,
+            BUILDPACK_BUILD_PACKAGES,
+        ]
+        .concat();
+        resolve_set(BUILD_SET.into(), build_roots.clone())?;
         for version in stack.java_versions {
             resolve_set(
                 java_build_set(*version),
-                [
-                    stack.run_packages,
-                    stack.build_packages,
-                    BUILDPACK_BUILD_PACKAGES,
-                    &java_build_packages(*version),
-                ]
-                .concat(),
+                [build_roots.as_slice(), &java_build_packages(*version)].concat(),
             )?;
         }
         let resolved: Vec<Resolved> = chosen.into_values().collect();
@@ -256,7 +248,7 @@ impl DebianSource {
         progress: &(dyn Fn(FetchEvent) + Sync),
     ) -> Result<RunImage, DebianStackError> {
         let packages = set_packages(lockfile, set)?;
-        self.remember_lockfile(lockfile)?;
+        let lock_digest = self.remember_lockfile(lockfile)?;
         let run_names = lockfile.sets.get(RUN_SET).cloned().unwrap_or_default();
         let key = layer_key(stack, flavor, &packages, options)?;
         let layers = if let Some(records) = self.cached_layers(&key, store) {
@@ -281,10 +273,7 @@ impl DebianSource {
             user: format!("{APP_UID}:{APP_GID}"),
             labels: [
                 vec![
-                    (
-                        LOCKFILE_DIGEST_LABEL.to_string(),
-                        lockfile_digest(lockfile)?,
-                    ),
+                    (LOCKFILE_DIGEST_LABEL.to_string(), lock_digest),
                     (FLAVOR_LABEL.to_string(), flavor.name.clone()),
                 ],
                 self.remember_ca_certs(&options.ca_certs)?,
@@ -330,17 +319,20 @@ impl DebianSource {
 
     /// Keeps a copy of `lockfile` by its digest (the digest run images record), so that a later
     /// rebase can say which packages changed between the image's run image and the new one.
-    pub fn remember_lockfile(&self, lockfile: &Lockfile) -> Result<(), DebianStackError> {
-        let path = self.lockfile_path(&lockfile_digest(lockfile)?);
+    /// Returns the lockfile's digest.
+    pub fn remember_lockfile(&self, lockfile: &Lockfile) -> Result<String, DebianStackError> {
+        let digest = lockfile_digest(lockfile)?;
+        let path = self.lockfile_path(&digest);
         if path.is_file() {
-            return Ok(());
+            return Ok(digest);
         }
         let io = |e| DebianStackError::Cache(path.clone(), e);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
         slipway_oci::layout::atomic_write(&path, lockfile.to_toml()?.as_bytes())
-            .map_err(|e| DebianStackError::Cache(path.clone(), std::io::Error::other(e)))
+            .map_err(|e| DebianStackError::Cache(path.clone(), std::io::Error::other(e)))?;
+        Ok(digest)
     }
 
     /// The lockfile with `digest` (`sha256:...`), if a run image was made from it here.

@@ -8,7 +8,6 @@
 //! `((variable))` substitution from `cf push --vars-file` is not done: such values arrive as
 //! written.
 
-
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};

@@ -152,7 +152,11 @@ pub fn parse_env(pairs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
 /// A Cloud Foundry buildpack name as slipway's id: `java_buildpack`, `java-buildpack`, or a
 /// URL ending in `java-buildpack.git` name `java`; other names pass through unchanged.
 fn buildpack_id(name: &str) -> String {
-    let last = name.trim_end_matches('/').rsplit('/').next().unwrap_or(name);
+    let last = name
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(name);
     let last = last.strip_suffix(".git").unwrap_or(last);
     let stem = last
         .strip_suffix("_buildpack")

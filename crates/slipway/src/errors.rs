@@ -31,13 +31,15 @@ fn detail(err: &anyhow::Error) -> Option<String> {
 
 /// The fix for the first cause slipway knows one for.
 fn hint(err: &anyhow::Error) -> Option<std::borrow::Cow<'static, str>> {
-    err.chain().find_map(|cause| static_hint(cause).map(Into::into).or_else(|| {
-        match cause.downcast_ref::<BuildpackError>() {
-            Some(BuildpackError::ToolMissing { hint, .. }) => Some(hint.clone().into()),
-            Some(BuildpackError::App { hint, .. }) => hint.clone().map(Into::into),
-            _ => None,
-        }
-    }))
+    err.chain().find_map(|cause| {
+        static_hint(cause).map(Into::into).or_else(|| {
+            match cause.downcast_ref::<BuildpackError>() {
+                Some(BuildpackError::ToolMissing { hint, .. }) => Some(hint.clone().into()),
+                Some(BuildpackError::App { hint, .. }) => hint.clone().map(Into::into),
+                _ => None,
+            }
+        })
+    })
 }
 
 /// The fixed hints, by the cause's type.

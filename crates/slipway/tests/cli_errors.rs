@@ -118,8 +118,11 @@ fn a_jar_with_no_main_class() {
     let dir = tempfile::tempdir().unwrap();
     let jar = dir.path().join("lib.jar");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&jar).unwrap());
-    zip.start_file("META-INF/MANIFEST.MF", zip::write::SimpleFileOptions::default())
-        .unwrap();
+    zip.start_file(
+        "META-INF/MANIFEST.MF",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
     std::io::Write::write_all(&mut zip, b"Manifest-Version: 1.0\r\n\r\n").unwrap();
     zip.finish().unwrap();
     let err = fails(slipway(cache.path()).arg("build").arg(&jar));

@@ -195,7 +195,12 @@ fn runs_go_hello_and_stops_on_ctrl_c(via: &Via<'_>) {
     );
     assert!(!containers_of("go-hello", port).trim().is_empty());
     assert_eq!(run.interrupt(), Some(130), "{}", run.output());
-    assert_eq!(containers_of("go-hello", port).trim(), "", "{}", run.output());
+    assert_eq!(
+        containers_of("go-hello", port).trim(),
+        "",
+        "{}",
+        run.output()
+    );
 }
 
 #[test]

@@ -348,7 +348,10 @@ fn go_hello_builds_in_the_build_environment_and_runs_on_debian_13() {
     assert!(out.contains("Successfully built"), "{out}");
     let _ = Podman::load(&archive);
     let labels = Podman::cli(["image", "inspect", "--format", "{{json .Labels}}", image]);
-    assert!(labels.contains("io.slipway.run-image") && labels.contains("lockfile"), "{labels}");
+    assert!(
+        labels.contains("io.slipway.run-image") && labels.contains("lockfile"),
+        "{labels}"
+    );
     let container = Podman::run_detached(image, slipway_testkit::free_port(), 8080, &[]);
     let (status, body) =
         slipway_testkit::wait_for_http(&container.url(), std::time::Duration::from_secs(30));

@@ -172,7 +172,10 @@ mod tests {
         ));
         assert!(entries.contains(&"layers/slipway_java/tomcat/work/".into()));
         assert!(SERVER_XML.contains("port=\"${PORT}\""));
-        assert_eq!(command(), ["java", "@/layers/slipway_java/tomcat/conf/jvm.args"]);
+        assert_eq!(
+            command(),
+            ["java", "@/layers/slipway_java/tomcat/conf/jvm.args"]
+        );
         assert!(entries.contains(&"layers/slipway_java/tomcat/conf/jvm.args".into()));
         let args = jvm_args();
         assert!(args.contains("\n-Dorg.apache.tomcat.util.digester.PROPERTY_SOURCE=org.apache.tomcat.util.digester.EnvironmentPropertySource\n"));

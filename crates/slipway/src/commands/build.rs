@@ -43,7 +43,10 @@ pub async fn run(
     let digest = built.image.digest.to_string();
     let bytes = built.image.total_size();
     printer.result(
-        &format!("Successfully built {name}\n  digest: {digest}\n  size:   {}", size(bytes)),
+        &format!(
+            "Successfully built {name}\n  digest: {digest}\n  size:   {}",
+            size(bytes)
+        ),
         &digest,
         &json!({"image": name, "digest": digest, "size": bytes, "outputs": written}),
     );
@@ -302,7 +305,6 @@ fn report_layers(exported: &Exported, printer: &Printer) {
     }
 }
 
-
 /// `-t`, else the app directory's name in lower case (as `cf push` names apps after theirs).
 fn image_name(tag: Option<&str>, app_path: &Path) -> String {
     tag.map_or_else(
@@ -347,7 +349,6 @@ fn app_name_source(app_path: &Path) -> std::borrow::Cow<'_, Path> {
     }
 }
 
-
 /// The platforms slipway can build for: the launcher in every image is built for the machine
 /// slipway itself runs on, so images are for that architecture (arm64 images come with stacks
 /// from Debian packages, whose launcher and base come per architecture).
@@ -379,7 +380,6 @@ mod tests {
             "r.example/x:1"
         );
     }
-
 
     #[test]
     fn platforms() {
